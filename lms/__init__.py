@@ -1,0 +1,132 @@
+"""Continuum: continuing medical education and staff training.
+
+``create_app`` builds the application; nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lms.config import Config, finalise
+from lms.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    settings = Config().as_dict()
+    settings.update(config or {})
+    app.config.update(finalise(settings))
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_database(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    _init_templates(app)
+
+    from lms.main.errors import register_error_handlers
+    from lms.security import init_security_headers
+
+    register_error_handlers(app)
+    init_security_headers(app)
+
+    from lms.cli import lms_cli
+
+    app.cli.add_command(lms_cli)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    import lms.models  # noqa: F401  (registers every model on the metadata)
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        timeout = app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        with app.app_context():
+
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.close()
+
+
+def _init_login(app: Flask) -> None:
+    from lms.users.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(value: str):
+        # The cookie holds "<id>.<nonce>"; a rotated nonce (logout, password change,
+        # disabled account) makes every earlier cookie load nobody.
+        user_id, _, nonce = (value or "").partition(".")
+        if not user_id.isdigit() or not nonce:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_active or not hmac.compare_digest(user.session_nonce, nonce):
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.admin import bp as admin_bp
+    from lms.admin import views as _admin_views  # noqa: F401
+    from lms.auth import bp as auth_bp
+    from lms.auth import views as _auth_views  # noqa: F401
+    from lms.main import bp as main_bp
+    from lms.main import views as _main_views  # noqa: F401
+    from lms.orgs import bp as orgs_bp
+    from lms.orgs import views as _orgs_views  # noqa: F401
+    from lms.users import bp as users_bp
+    from lms.users import views as _users_views  # noqa: F401
+
+    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def format_datetime(value: datetime | None, tz: str | None = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """Show an aware datetime in ``tz`` with the zone's abbreviation, e.g. 'Tue 01 Dec 2026, 09:00 EST'."""
+    if value is None:
+        return ""
+    try:
+        zone = ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = value.astimezone(zone)
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def _init_templates(app: Flask) -> None:
+    from flask_login import current_user
+
+    from lms.permissions import managed_orgs, template_helpers
+
+    app.jinja_env.globals.update(template_helpers())
+    app.jinja_env.globals["managed_orgs"] = managed_orgs
+
+    @app.template_filter("datetime")
+    def _datetime_filter(value, tz=None, fmt="%a %d %b %Y, %H:%M"):
+        if tz is None and current_user and current_user.is_authenticated:
+            tz = current_user.timezone
+        return format_datetime(value, tz, fmt)

@@ -1,0 +1,190 @@
+"""Account views: parse the form, call a service, commit once, then send mail."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms import jobs
+from lms.auth import bp
+from lms.auth import services as auth
+from lms.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResendVerificationForm,
+    ResetPasswordForm,
+)
+from lms.auth.jobs import send_password_reset_email, send_verification_email
+from lms.extensions import db, limiter
+from lms.security import safe_next
+from lms.types import utcnow
+
+
+def _login_account_key() -> str:
+    return "login-account:" + auth.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _per_ip_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
+def _per_account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count against an account, so its owner is not locked out by successes.
+    return response.status_code != 302
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_per_ip_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = auth.register(
+                email=form.email.data, password=form.password.data, first_name=form.first_name.data,
+                last_name=form.last_name.data, profession=form.profession.data, now=utcnow(),
+            )
+        except auth.WeakPassword as exc:
+            form.password.errors.extend(exc.problems)
+        except auth.EmailTaken as exc:
+            form.email.errors.append(str(exc))
+        except auth.AuthError as exc:
+            form.profession.errors.append(str(exc))
+        else:
+            db.session.commit()
+            jobs.enqueue(send_verification_email, user.id)
+            return redirect(url_for("auth.check_email", email=user.email))
+    return render_template("lms/auth/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/check-email")
+def check_email():
+    return render_template("lms/auth/check_email.html", email=request.args.get("email", "")[:254],
+                           form=ResendVerificationForm(email=request.args.get("email", "")[:254]))
+
+
+@bp.route("/verify/<token>")
+def verify_email(token: str):
+    try:
+        user = auth.verify_email(token, now=utcnow())
+    except auth.InvalidToken as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("auth.resend_verification"))
+    db.session.commit()
+    flash("Your email address is confirmed. You can log in now.", "success")
+    return redirect(url_for("auth.login", email=user.email))
+
+
+@bp.route("/verify/resend", methods=["GET", "POST"])
+@limiter.limit(_per_ip_limit, methods=["POST"])
+def resend_verification():
+    form = ResendVerificationForm()
+    if form.validate_on_submit():
+        user = auth.get_user_by_email(form.email.data)
+        if user is not None and not user.is_verified and user.is_active:
+            jobs.enqueue(send_verification_email, user.id)
+        # The same answer whether or not the account exists.
+        return redirect(url_for("auth.check_email", email=auth.normalise_email(form.email.data)))
+    return render_template("lms/auth/resend.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_per_ip_limit, methods=["POST"])
+@limiter.limit(_per_account_limit, key_func=_login_account_key, methods=["POST"], deduct_when=_failed)
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("main.dashboard"))
+    form = LoginForm(email=request.args.get("email", "")[:254] or None)
+    if form.validate_on_submit():
+        try:
+            user = auth.authenticate(form.email.data, form.password.data)
+        except auth.NotVerified as exc:
+            user = auth.get_user_by_email(form.email.data)
+            jobs.enqueue(send_verification_email, user.id)
+            form.form_errors.append(str(exc))
+        except auth.InvalidCredentials as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(next_url or url_for("main.dashboard"))
+    return render_template("lms/auth/login.html", form=form, next=next_url), 200 if not form.errors else 401
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        auth.end_sessions(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_per_ip_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = auth.get_user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            jobs.enqueue(send_password_reset_email, user.id)
+        flash("If an account exists for that address, we have emailed a link to reset the password. "
+              "It works once, within an hour.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("lms/auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_per_ip_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        user = auth.user_for_reset_token(token)
+    except auth.InvalidToken as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            auth.reset_password(token, form.password.data, now=utcnow())
+        except auth.WeakPassword as exc:
+            form.password.errors.extend(exc.problems)
+        except auth.InvalidToken as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for("auth.forgot_password"))
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password is changed and every other session is signed out. Log in with the new one.",
+                  "success")
+            return redirect(url_for("auth.login", email=user.email))
+    return render_template("lms/auth/reset.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/password/change", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            auth.change_password(user, form.current.data, form.password.data, now=utcnow())
+        except auth.InvalidCredentials:
+            form.current.errors.append("The current password is not correct.")
+        except auth.WeakPassword as exc:
+            form.password.errors.extend(exc.problems)
+        else:
+            db.session.commit()
+            # Every earlier cookie is now void; give this browser a fresh session.
+            login_user(user)
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("users.profile"))
+    return render_template("lms/auth/change_password.html", form=form), 200 if not form.errors else 422

@@ -1,0 +1,137 @@
+"""Configuration read from the environment.
+
+Every setting has a safe embedded default (SQLite under ``instance/``, jobs run
+inline, mail written to ``instance/outbox``) so the demo runs with no services,
+while production refuses to start without a strong ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("CONTINUUM_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+
+# Keys that are obviously placeholders are refused in production even when long.
+_WEAK_KEYS = {"dev", "secret", "changeme", "change-me", "development", "test", "please-change-me"}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete for the chosen mode."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def demo_secret_key(instance_dir: Path) -> str:
+    """Return the demo's secret key, generating it into ``instance/`` on first run."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def is_strong_secret(key: str | None) -> bool:
+    return bool(key) and len(key) >= MIN_SECRET_KEY_LENGTH and key.lower() not in _WEAK_KEYS and len(set(key)) >= 10
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+class Config:
+    """Settings from environment variables; ``create_app(config)`` overrides any of them."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.ENV_NAME = env.get("CONTINUUM_ENV", "development")  # development | production
+        self.INSTANCE_DIR = str(INSTANCE_DIR)
+        self.SECRET_KEY = env.get("SECRET_KEY")
+
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or sqlite_url(INSTANCE_DIR / "continuum.db")
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
+            self.SQLALCHEMY_DATABASE_URI = "postgresql://" + self.SQLALCHEMY_DATABASE_URI[len("postgres://"):]
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql://"):
+            self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[len("postgresql://"):]
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.RQ_QUEUE = env.get("RQ_QUEUE", "continuum")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "30 per 5 minutes")
+        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+
+        # Links in emails are built from this, never from the request's Host header.
+        self.PUBLIC_URL = env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+        trusted = env.get("TRUSTED_HOSTS")
+        self.TRUSTED_HOSTS = [h.strip() for h in trusted.split(",") if h.strip()] if trusted else None
+
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _int("MAIL_PORT", 587)
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+        self.MAIL_FROM = env.get("MAIL_FROM", "Continuum <no-reply@continuum.local>")
+        self.MAIL_OUTBOX = env.get("MAIL_OUTBOX", str(INSTANCE_DIR / "outbox"))
+
+        # Jitsi: "public" (meet.jit.si, demo only), "selfhosted" or "jaas".
+        self.JITSI_MODE = env.get("JITSI_MODE", "public")
+        self.JITSI_DOMAIN = env.get("JITSI_DOMAIN", "meet.jit.si")
+        self.JITSI_APP_ID = env.get("JITSI_APP_ID") or None
+        self.JITSI_APP_SECRET = env.get("JITSI_APP_SECRET") or None
+        self.JITSI_AUDIENCE = env.get("JITSI_AUDIENCE", "jitsi")
+        self.JITSI_PRIVATE_KEY_PATH = env.get("JITSI_PRIVATE_KEY_PATH") or None
+        self.JITSI_KEY_ID = env.get("JITSI_KEY_ID") or None
+        self.JITSI_WEBHOOK_SECRET = env.get("JITSI_WEBHOOK_SECRET") or None
+        self.JITSI_MUC_SIZE_URL = env.get("JITSI_MUC_SIZE_URL") or None
+
+        self.EMAIL_TOKEN_MAX_AGE = _int("EMAIL_TOKEN_MAX_AGE", 3 * 24 * 3600)
+        self.RESET_TOKEN_MAX_AGE = _int("RESET_TOKEN_MAX_AGE", 3600)
+        self.INVITATION_MAX_AGE_DAYS = _int("INVITATION_MAX_AGE_DAYS", 14)
+
+        production = self.ENV_NAME == "production"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", production)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PREFERRED_URL_SCHEME = "https" if production else "http"
+        self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+        self.BOOTSTRAP_SERVE_LOCAL = True
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
+        self.PER_PAGE = _int("PER_PAGE", 25)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def finalise(config: dict) -> dict:
+    """Fill derived settings and refuse unsafe production configurations."""
+    production = config.get("ENV_NAME") == "production"
+    key = config.get("SECRET_KEY")
+    if production:
+        if not is_strong_secret(key):
+            raise ConfigError(
+                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
+                "in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+    elif not key:
+        config["SECRET_KEY"] = demo_secret_key(Path(config["INSTANCE_DIR"]))
+    return config

@@ -1,0 +1,74 @@
+"""Background jobs: RQ on Redis when ``REDIS_URL`` is set, inline otherwise.
+
+Job functions take IDs, never ORM objects, and are called through ``run_job`` so that a
+worker process gets an application context and one commit at the edge, like a request.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Callable
+
+from flask import Flask, current_app
+
+from lms.extensions import db
+
+log = logging.getLogger(__name__)
+
+_worker_app: Flask | None = None
+
+
+def _path(func: Callable) -> str:
+    return f"{func.__module__}:{func.__qualname__}"
+
+
+def _resolve(path: str) -> Callable:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def get_queue(app: Flask | None = None):
+    from redis import Redis
+    from rq import Queue
+
+    app = app or current_app
+    return Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
+
+
+def enqueue(func: Callable, *args, job_timeout: int = 300, retries: int = 3):
+    """Run ``func(*args)`` in a worker, or now in this process when no Redis is configured.
+
+    Call it after the request's commit: a worker must find the rows the job names.
+    """
+    app = current_app
+    if not app.config.get("REDIS_URL"):
+        _execute(app, func, args)
+        return None
+    from rq import Retry
+
+    return get_queue(app).enqueue(
+        run_job, _path(func), *args, job_timeout=job_timeout, retry=Retry(max=retries, interval=[10, 30, 60])
+    )
+
+
+def _execute(app: Flask, func: Callable, args: tuple):
+    with app.app_context():
+        try:
+            result = func(*args)
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s%r failed", _path(func), args)
+            raise
+
+
+def run_job(path: str, *args):
+    """Entry point in an ``rq worker``: build the app once per process and run the job."""
+    global _worker_app
+    if _worker_app is None:
+        from lms import create_app
+
+        _worker_app = create_app()
+    return _execute(_worker_app, _resolve(path), args)

@@ -1,0 +1,48 @@
+"""Email: SMTP when ``MAIL_SERVER`` is set, else the log and ``instance/outbox``."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+
+log = logging.getLogger(__name__)
+
+
+def build_message(to: str, subject: str, template: str, **context) -> EmailMessage:
+    """Render ``templates/emails/<template>.txt`` and ``.html`` into one message."""
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_FROM"]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain="continuum.local")
+    msg.set_content(render_template(f"emails/{template}.txt", **context))
+    msg.add_alternative(render_template(f"emails/{template}.html", **context), subtype="html")
+    return msg
+
+
+def deliver(msg: EmailMessage) -> None:
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(msg)
+        return
+    outbox = Path(config["MAIL_OUTBOX"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{uuid.uuid4().hex}.eml"
+    path.write_bytes(bytes(msg))
+    log.info("mail to %s: %s (written to %s)", msg["To"], msg["Subject"], path)
+
+
+def send(to: str, subject: str, template: str, **context) -> None:
+    deliver(build_message(to, subject, template, **context))

@@ -1,0 +1,5 @@
+"""Organisations, memberships, teams and invitations."""
+
+from flask import Blueprint
+
+bp = Blueprint("orgs", __name__, url_prefix="/orgs")

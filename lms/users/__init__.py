@@ -1,0 +1,5 @@
+"""Users and their accreditor-reporting profile."""
+
+from flask import Blueprint
+
+bp = Blueprint("users", __name__)
