@@ -60,11 +60,18 @@ def _init_database(app: Flask) -> None:
 
             @event.listens_for(db.engine, "connect")
             def _sqlite_pragmas(dbapi_connection, _record):
+                # Let SQLAlchemy, not the sqlite3 module, issue BEGIN: otherwise SAVEPOINTs
+                # and rollbacks of reads-then-writes do not behave as on PostgreSQL.
+                dbapi_connection.isolation_level = None
                 cursor = dbapi_connection.cursor()
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.close()
+
+            @event.listens_for(db.engine, "begin")
+            def _sqlite_begin(connection):
+                connection.exec_driver_sql("BEGIN")
 
 
 def _init_login(app: Flask) -> None:

@@ -101,7 +101,7 @@ _MED_DEVICES = (r"pacemaker|defibrillator|icd|implant(?:ed|able)?(?:\sdevice)?|p
 # A bare 3-2-4 SSN shape is too specific to be anything else; other forms need a label.
 _SSN_BARE = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 _SSN_LABEL = re.compile(r"(?i)\b(?:ssn|ss#|social\ssecurity(?:\s(?:number|no\.?|#))?)" + _SEP
-                        + r"(?P<v>\d{3}[\s-]?\d{2}[\s-]?\d{4}|(?:x{3}|\*{3})[\s-]?(?:x\x|\*\*)[\s-]?\d{4})(?!\d)")
+                        + r"(?P<v>\d{3}[\s-]?\d{2}[\s-]?\d{4}|(?:x{3}|\*{3})[\s-]?(?:xx|\*\*)[\s-]?\d{4})(?!\d)")
 # Record numbers are only identifiable by their label; "patient 3" or "day 3" are not.
 _MRN = re.compile(r"(?i)\b(?:mrn|mr\s?#|mr\s?(?:no\.?|number)|medical\srecord(?:\s(?:number|no\.?|#))?"
                   r"|chart\s?(?:number|no\.?|#)|(?:patient|pt)\s?(?:id|identifier|number|no\.?|#)"
@@ -124,16 +124,16 @@ _MED_DEVICE_WORD = re.compile(rf"(?i)\b(?:{_MED_DEVICES}|patients?|pt)\b")
 
 # --- WARN (or BLOCK with a patient label): contact details, Safe Harbor (B)-(F) -----
 _PHONE = re.compile(r"(?<![\w+])(?:(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}"
-                    r"|\+\d{1,3}(?:[ .-]\(?\d{1,5}\)?){2,5}|0\d{2,4}[ -]\d{3,4}[ -]\d{3,4})(?![\w-])")
+                    r"|\+\d{1,3}(?:[ .-]\(?\d{1,6}\)?){2,5}|0\d{2,4}[ -]\d{3,4}[ -]\d{3,4})(?![\w-])")
 _PHONE_LABELLED = re.compile(r"(?i)\b(?:phone|tel|telephone|mobile|cell|fax)(?:\s{1,3}(?:no\.?|number|#))?"
                              r"[\s:.#]{0,4}(?P<v>\+?\d{10,12})(?!\d)")
 _EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,6}\b")
 _ADDRESS = re.compile(
     r"\b\d{1,6}[A-Za-z]?\s{1,3}(?:(?:[A-Z][A-Za-z'.-]{0,30}|\d{1,3}(?:st|nd|rd|th))\s{1,3}){1,4}"
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Ct|Place|Pl|Terrace|Way|Circle"
-    r"|Highway|Hwy|Parkway|Pkwy|Crescent|Close|Square|Row|Trail)\b\.?"
+    r"(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Place|Terrace|Way|Circle|Highway|Parkway|Crescent"
+    r"|Close|Square|Row|Trail|(?:St|Ave|Rd|Blvd|Ln|Ct|Pl|Hwy|Pkwy)\b\.?)\b"
     r"(?:,?\s{1,3}(?:Apt|Apartment|Unit|Suite|Ste|#)\.?\s{0,3}[A-Za-z0-9-]{1,6})?"
-    r"(?:,\s{1,3}[A-Z][A-Za-z.-]{1,30}(?:\s[A-Z][A-Za-z.-]{1,30}){0,2})?(?:,?\s{1,3}[A-Z]{2}\s{1,3}\d{5}(?:-\d{4})?)?")
+    r"(?:,\s{1,3}[A-Z][A-Za-z'-]{1,30}(?:\.?\s[A-Z][A-Za-z'-]{1,30}){0,2})?(?:,?\s{1,3}[A-Z]{2}\s{1,3}\d{5}(?:-\d{4})?)?")
 # "patient's phone", "pt address", "call the patient at": the contact detail is a patient's.
 _PT_CONTACT = re.compile(
     r"(?i)(?:\b(?:patient|pt|client|resident)(?:'s|s'|s)?\s{1,3}(?:(?:home|cell|mobile|work|personal|contact"
@@ -160,7 +160,7 @@ _ADMIN_EVENT = re.compile(r"(?i)\b(?:meeting|workshop|course|session|training|le
                           r"|rounds|deadline|registration|register|module|exam|cme|journal\sclub|committee|policy"
                           r"|effective|published|updated|revised|version|due|held|scheduled|agenda|minutes"
                           r"|site\svisit|accreditation|inspection|class|simulation|skills|audit|holiday|closed"
-                          r"|launch|go-live|webcast|calendar)\b")
+                          r"|launch|go-live|webcast|calendar|released|template)\b")
 # Safe Harbor aggregates ages 90 and over; "aged 90 and over" is that aggregate and passes.
 _AGE = re.compile(r"(?i)\b(?:(?:9\d|1[01]\d)(?:\s?-?\s?(?:years?|yrs?)[\s-]{1,3}(?:old|of\sage)|\s?-?\s?y/?o)"
                   r"|aged?:?\s{1,3}(?:9\d|1[01]\d)|in\s(?:his|her|their)\s(?:90s|nineties))\b"
@@ -180,7 +180,7 @@ _BIOMETRIC = re.compile(r"(?i)\b(?:patient|pt)(?:'s|s')?\s{1,3}(?:finger\s?print
                         r"|voice\s?prints?|palm\s?prints?|biometrics?(?:\sdata)?)\b")
 
 # --- names, Safe Harbor (A): only a name tied to a patient or to an identifier ------
-_TITLE_NAME = re.compile(r"\b(?P<t>(?i:patient)|Pt|pt|Mr|Mrs|Ms|Miss|Mx)\.?\s{1,3}(?P<n1>[^\W\d_](?:[^\W\d_]|['-]){1,30})"
+_TITLE_NAME = re.compile(r"\b(?P<t>(?i:patient(?:'s)?(?:\sname)?)|Pt|pt|Mr|Mrs|Ms|Miss|Mx)\.?(?:\s{0,2}[:(]\s{0,3}|\s{1,3})(?P<n1>[^\W\d_](?:[^\W\d_]|['-]){1,30})"
                          r"(?:\s{1,3}(?P<n2>[^\W\d_](?:[^\W\d_]|['-]){1,30}))?")
 _NAME_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['-]){1,30}|[^\W\d_]\.")
 _CLINICAL = re.compile(r"(?i)\b(?:patients?|pt|year-old|years?\sold|y/?o|admitted|admission|discharged?|diagnos\w{0,6}"
@@ -196,7 +196,7 @@ _NOT_NAMES = frozenset("""patient patients pt name date birth number record reco
     actors standardized standardised blood encounter encounters communication management meeting agenda minutes
     note notes summary history review update signs symptoms level with and or of in on at to for from is was who
     has had presents presented admitted discharged monday tuesday wednesday thursday friday saturday sunday january
-    february march april may june july august september october november december one two three zero first""".split())
+    february march april may june july august september october november december one two three zero first figure table""".split())
 _IDENTIFIER_KINDS = frozenset({"dob", "mrn", "ssn", "plan_number", "account_number"})
 _TITLES = frozenset({"patient", "pt", "mr", "mrs", "ms", "miss", "mx"})
 _FOLD = {**dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-"),
@@ -266,11 +266,13 @@ def _name_before(t: str, s: int) -> int | None:
         word = m.group().strip(",;:()[]-")
         if not word and start is None:
             continue
+        if start is not None and m.group()[-1] in ":;":
+            break  # "Seen: John Smith": the label ends the name
         if not (_is_name(word) or re.fullmatch(r"[A-Z]\.?", word)):
             if names == 1 and word.rstrip(".").lower() in _TITLES:
-                return start
+                return base + m.start()  # "Mrs Jones, DOB ...": a title makes one word a name
             break
-        names += len(word) > 2
+        names += _is_name(word)
         start = base + m.start() + m.group().index(word)
     return start if names >= 2 else None
 
@@ -343,26 +345,32 @@ def _scan_names(t: str, base: list[tuple[int, int, str, str]]) -> list[tuple[int
             if (following and following[1][0].isupper()) or (preceding and preceding[1][0].isupper()):
                 continue
         i = bisect_left(starts, m.start() - 450)  # any other identifier within 150 chars?
-        near = any(sp[0] <= end + 150 and sp[1] >= m.start() - 150 for sp in spans[i:bisect_left(starts, end + 151)])
-        found.append((m.start(), end, "name_with_identifier" if near else "patient_name", BLOCK if near else WARN))
+        near = any(sp[1] >= m.start() - 150 for sp in spans[i:bisect_left(starts, end + 151)])
+        if near and last == "n2":  # first and last name plus another identifier: identifiable
+            found.append((m.start(), end, "name_with_identifier", BLOCK))
+        else:
+            found.append((m.start(), end, "patient_name", WARN))
     return found
 
 
 def _dedupe(found: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """Within each cluster of overlapping spans keep the most severe, then the longest."""
-    kept: list[tuple[int, int, str, str]] = []
-    cluster: list[tuple[int, int, str, str]] = []
+    clusters: list[list[tuple[int, int, str, str]]] = []
     cluster_end = -1
-    for f in sorted(set(found)) + [(10**12, 10**12, "", WARN)]:
-        if f[0] >= cluster_end and cluster:
-            chosen: list[tuple[int, int, str, str]] = []
-            for c in sorted(cluster, key=lambda c: (c[3] != BLOCK, c[0] - c[1])):
-                if all(c[1] <= k[0] or c[0] >= k[1] for k in chosen):
-                    chosen.append(c)
-            kept += chosen
-            cluster = []
-        cluster.append(f)
-        cluster_end = max(cluster_end, f[1]) if len(cluster) > 1 else f[1]
+    for f in sorted(set(found)):
+        if clusters and f[0] < cluster_end:
+            clusters[-1].append(f)
+            cluster_end = max(cluster_end, f[1])
+        else:
+            clusters.append([f])
+            cluster_end = f[1]
+    kept = []
+    for cluster in clusters:
+        chosen: list[tuple[int, int, str, str]] = []
+        for c in sorted(cluster, key=lambda c: (c[3] != BLOCK, c[0] - c[1])):
+            if all(c[1] <= k[0] or c[0] >= k[1] for k in chosen):
+                chosen.append(c)
+        kept += chosen
     return sorted(kept)
 
 

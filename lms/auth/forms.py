@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from lms.forms import choices, strip
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH
@@ -11,13 +12,13 @@ PASSWORD_HELP = f"At least {MIN_LENGTH} characters. Passphrases and any characte
 
 
 class RegisterForm(FlaskForm):
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=100)],
+    first_name = StringField("First name", filters=[strip], validators=[DataRequired(), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)],
+    last_name = StringField("Last name", filters=[strip], validators=[DataRequired(), Length(max=100)],
                             render_kw={"autocomplete": "family-name"})
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
-    profession = SelectField("Profession", choices=list(PROFESSIONS.items()), validators=[DataRequired()])
+    profession = SelectField("Profession", choices=choices(list(PROFESSIONS.items())), validators=[DataRequired()])
     password = PasswordField("Password", description=PASSWORD_HELP,
                              validators=[DataRequired(), Length(max=MAX_LENGTH)],
                              render_kw={"autocomplete": "new-password"})
@@ -27,7 +28,7 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me signed in on this device")
@@ -35,7 +36,7 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
     submit = SubmitField("Email me a reset link")
 
@@ -57,7 +58,7 @@ class ChangePasswordForm(ResetPasswordForm):
 
 
 class ResendVerificationForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField("Send a new link")
 
 

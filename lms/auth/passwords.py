@@ -8,6 +8,7 @@ so the same passphrase typed on two keyboards matches).
 from __future__ import annotations
 
 import gzip
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,23 @@ def _common_passwords() -> frozenset[str]:
         return frozenset(line.strip().lower() for line in fh if line.strip())
 
 
+_REPEATED = re.compile(r"(.+?)\1+", re.DOTALL)
+
+
+def _guessable(lowered: str) -> bool:
+    """A common password, one padded with digits or symbols, a repetition, or a short number."""
+    common = _common_passwords()
+    if lowered in common or len(set(lowered)) < 4:
+        return True
+    stripped = lowered.rstrip("0123456789!@#$%^&*?.")
+    if len(stripped) >= 4 and stripped in common:
+        return True
+    repeated = _REPEATED.fullmatch(lowered)
+    if repeated and (repeated.group(1) in common or len(repeated.group(1)) < 4):
+        return True
+    return lowered.isdigit() and len(lowered) < 16
+
+
 def normalise(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
@@ -40,9 +58,9 @@ def password_problems(password: str, *, email: str = "", names: tuple[str, ...] 
         problems.append(f"Use at least {MIN_LENGTH} characters; a short phrase of several words works well.")
     elif len(password) > MAX_LENGTH:
         problems.append(f"Use at most {MAX_LENGTH} characters.")
-    lowered = password.lower()
-    if lowered in _common_passwords() or len(set(lowered)) < 4:
+    if _guessable(password.lower()):
         problems.append("This password is too common and easy to guess; choose another.")
+    lowered = password.lower()
     local_part = email.split("@")[0].lower() if email else ""
     personal = [p.lower() for p in (local_part, *names) if p and len(p) >= 4]
     if any(lowered == p or lowered.startswith(p) and len(lowered) - len(p) < 4 for p in personal):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from lms import jobs
 from lms.extensions import db
+from lms.forms import choices
 from lms.orgs import bp
 from lms.orgs import services
 from lms.orgs.forms import ConfirmForm, InviteForm, OrganisationForm, RoleForm, TeamForm, TeamMemberForm
@@ -79,7 +80,7 @@ def members(org_id: int):
                             | func.lower(User.first_name).like(like))
     page = db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
     invite_form = InviteForm()
-    invite_form.team_id.choices = [(None, "No team")] + [(t.id, t.name) for t in org.teams]
+    invite_form.team_id.choices = choices([(None, "No team")] + [(t.id, t.name) for t in org.teams])
     invitations = db.session.scalars(select(Invitation).where(
         Invitation.org_id == org.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
         Invitation.expires_at > utcnow()).order_by(Invitation.created_at.desc()).limit(50)).all()
@@ -127,7 +128,7 @@ def set_active(org_id: int, membership_id: int, action: str):
 def invite(org_id: int):
     org = get_org_or_404(org_id, "manager")
     form = InviteForm()
-    form.team_id.choices = [(None, "No team")] + [(t.id, t.name) for t in org.teams]
+    form.team_id.choices = choices([(None, "No team")] + [(t.id, t.name) for t in org.teams])
     if form.validate_on_submit():
         team = get_in_org_or_404(Team, form.team_id.data, org) if form.team_id.data else None
         invitation, token = services.invite(current_user._get_current_object(), org, email=form.email.data,
@@ -204,7 +205,7 @@ def team(org_id: int, team_id: int):
         Membership.org_id == org.id, Membership.deactivated_at.is_(None))
         .options(selectinload(Membership.user)).order_by(User.last_name, User.first_name)).all()
     form = TeamMemberForm()
-    form.membership_id.choices = [(m.id, m.user.full_name) for m in candidates if m.id not in in_team]
+    form.membership_id.choices = choices((m.id, m.user.full_name) for m in candidates if m.id not in in_team)
     if form.validate_on_submit():
         services.add_to_team(team, get_in_org_or_404(Membership, form.membership_id.data, org))
         db.session.commit()

@@ -5,6 +5,7 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
+from lms.forms import choices, strip
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.users.identifiers import CERTIFYING_BOARDS, US_STATES, birth_day_problem, nabp_problem, npi_problem
@@ -19,26 +20,26 @@ def _int_or_none(value):
 
 
 class ProfileForm(FlaskForm):
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])
-    credentials = StringField("Credentials", validators=[Optional(), Length(max=120)],
+    first_name = StringField("First name", filters=[strip], validators=[DataRequired(), Length(max=100)])
+    last_name = StringField("Last name", filters=[strip], validators=[DataRequired(), Length(max=100)])
+    credentials = StringField("Credentials", filters=[strip], validators=[Optional(), Length(max=120)],
                               description="Degrees and certifications as they should appear on certificates, "
                                           "for example MD, FACP.")
-    profession = SelectField("Profession", choices=list(PROFESSIONS.items()),
+    profession = SelectField("Profession", choices=choices(list(PROFESSIONS.items())),
                              description="Decides which credit types you can claim.")
-    npi = StringField("NPI", validators=[Optional(), Length(max=10)],
+    npi = StringField("NPI", filters=[strip], validators=[Optional(), Length(max=10)],
                       description="National Provider Identifier, 10 digits (used for accreditor reporting).",
                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    nabp_eprofile_id = StringField("NABP e-Profile ID", validators=[Optional(), Length(max=16)],
+    nabp_eprofile_id = StringField("NABP e-Profile ID", filters=[strip], validators=[Optional(), Length(max=16)],
                                    description="Pharmacists and technicians: needed for CPE Monitor.",
                                    render_kw={"inputmode": "numeric"})
     birth_month = SelectField("Birth month", coerce=_int_or_none,
-                              choices=[(None, "—")] + [(m, calendar.month_name[m]) for m in range(1, 13)],
+                              choices=choices([(None, "—")] + [(m, calendar.month_name[m]) for m in range(1, 13)]),
                               validators=[Optional()])
     birth_day = SelectField("Birth day", coerce=_int_or_none,
-                            choices=[(None, "—")] + [(d, str(d)) for d in range(1, 32)], validators=[Optional()],
+                            choices=choices([(None, "—")] + [(d, str(d)) for d in range(1, 32)]), validators=[Optional()],
                             description="Month and day only: accreditors never need the year, so we never ask.")
-    timezone = SelectField("Time zone", choices=[(tz, tz.replace("_", " ")) for tz in TIMEZONES])
+    timezone = SelectField("Time zone", choices=choices((tz, tz.replace("_", " ")) for tz in TIMEZONES))
     consent_to_report = BooleanField("I consent to Continuum reporting my completed activities and credit "
                                      "to accreditors and licensing boards (ACCME PARS, CPE Monitor).")
     submit = SubmitField("Save profile")
@@ -57,17 +58,17 @@ class ProfileForm(FlaskForm):
 
 
 class LicenceForm(FlaskForm):
-    state = SelectField("State", choices=[("", "Choose…")] + [(k, v) for k, v in US_STATES.items()],
+    state = SelectField("State", choices=choices([("", "Choose…")] + list(US_STATES.items())),
                         validators=[DataRequired("Choose the licensing state.")])
-    number = StringField("Licence number", validators=[DataRequired(), Length(max=40)])
+    number = StringField("Licence number", filters=[strip], validators=[DataRequired(), Length(max=40)])
     expires_on = DateField("Expires on", validators=[Optional()])
     submit = SubmitField("Add licence")
 
 
 class BoardForm(FlaskForm):
-    board = SelectField("Certifying board", choices=[("", "Choose…")] + [(b, b) for b in CERTIFYING_BOARDS],
+    board = SelectField("Certifying board", choices=choices([("", "Choose…")] + [(b, b) for b in CERTIFYING_BOARDS]),
                         validators=[DataRequired("Choose the board.")])
-    diplomate_id = StringField("Diplomate ID", validators=[DataRequired(), Length(max=40)])
+    diplomate_id = StringField("Diplomate ID", filters=[strip], validators=[DataRequired(), Length(max=40)])
     submit = SubmitField("Add board certification")
 
 

@@ -24,8 +24,8 @@ CERTIFYING_BOARDS = [
     "ABPMR", "ABU", "ABD", "AOA", "Other",
 ]
 
-_NPI = re.compile(r"\d{10}")
-_NABP = re.compile(r"\d{1,10}")
+_NPI = re.compile(r"[0-9]{10}")
+_NABP = re.compile(r"[0-9]{1,10}")
 
 
 def luhn_valid(digits: str) -> bool:
