@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import email
+import email.policy
 import os
 import re
 from pathlib import Path

@@ -1,0 +1,115 @@
+"""URL × role × expected status for every route.
+
+``test_every_route_is_in_the_matrix`` walks ``app.url_map`` and fails when a route is added
+without deciding who may reach it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_member, make_org, make_team, make_user
+
+ROLES = ("anonymous", "member", "educator", "manager", "other_manager", "admin")
+LOGIN = 302  # anonymous users are sent to the login page
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status, anonymous=LOGIN):
+    return {**everyone(status), "anonymous": anonymous}
+
+
+def org_scoped(inside, *, manager=None, educator=None, member=None, admin=None):
+    """Inside the org: the given statuses; managers of another org: 404; anonymous: login."""
+    return {"anonymous": LOGIN, "other_manager": 404, "member": member or 403, "educator": educator or 403,
+            "manager": manager or inside, "admin": admin or inside}
+
+
+# endpoint: (method, path template, {role: status}). POSTs carry a valid CSRF token and no other data
+# unless the row says so, so an allowed POST usually answers with a redirect back to its page.
+MATRIX = {
+    "main.index": ("GET", "/", {**signed_in(302), "anonymous": 200}),
+    "main.dashboard": ("GET", "/dashboard", signed_in(200)),
+    "main.policy": ("GET", "/policy", everyone(200)),
+    "main.healthz": ("GET", "/healthz", everyone(200)),
+    "auth.register": ("GET", "/auth/register", {**signed_in(302), "anonymous": 200}),
+    "auth.check_email": ("GET", "/auth/check-email", everyone(200)),
+    "auth.verify_email": ("GET", "/auth/verify/not-a-token", everyone(302)),
+    "auth.resend_verification": ("GET", "/auth/verify/resend", everyone(200)),
+    "auth.login": ("GET", "/auth/login", {**signed_in(302), "anonymous": 200}),
+    "auth.logout": ("POST", "/auth/logout", everyone(302)),
+    "auth.forgot_password": ("GET", "/auth/password/forgot", everyone(200)),
+    "auth.reset_password": ("GET", "/auth/password/reset/not-a-token", everyone(302)),
+    "auth.change_password": ("GET", "/auth/password/change", signed_in(200)),
+    "users.profile": ("GET", "/profile", signed_in(200)),
+    "users.add_licence": ("POST", "/profile/licences", signed_in(422)),
+    "users.delete_licence": ("POST", "/profile/licences/{licence}/delete", {**signed_in(404), "member": 302}),
+    "users.add_board": ("POST", "/profile/boards", signed_in(422)),
+    "users.delete_board": ("POST", "/profile/boards/{board}/delete", {**signed_in(404), "member": 302}),
+    "orgs.index": ("GET", "/orgs/", signed_in(200)),
+    "orgs.create": ("POST", "/orgs/new", signed_in(302)),
+    "orgs.show": ("GET", "/orgs/{org}", org_scoped(200, member=200, educator=200)),
+    "orgs.members": ("GET", "/orgs/{org}/members", org_scoped(200)),
+    "orgs.change_role": ("POST", "/orgs/{org}/members/{membership}/role", org_scoped(302)),
+    "orgs.set_active": ("POST", "/orgs/{org}/members/{membership}/reactivate", org_scoped(302)),
+    "orgs.invite": ("POST", "/orgs/{org}/invitations", org_scoped(302)),
+    "orgs.revoke_invitation": ("POST", "/orgs/{org}/invitations/{invitation}/revoke", org_scoped(302)),
+    "orgs.accept_invitation": ("GET", "/orgs/invitations/not-a-token", everyone(404)),
+    "orgs.teams": ("GET", "/orgs/{org}/teams", org_scoped(200)),
+    "orgs.team": ("GET", "/orgs/{org}/teams/{team}", org_scoped(200)),
+    "orgs.remove_team_member": ("POST", "/orgs/{org}/teams/{team}/members/{membership}/remove", org_scoped(302)),
+    "admin.users": ("GET", "/admin/users", {**signed_in(403), "admin": 200}),
+    "admin.set_user_disabled": ("POST", "/admin/users/{other_user}/enable", {**signed_in(403), "admin": 302}),
+    "admin.audit": ("GET", "/admin/audit", {**signed_in(403), "admin": 200}),
+}
+# Framework routes that serve files and are public by design.
+PUBLIC_FILES = {"static", "bootstrap.static"}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - PUBLIC_FILES
+    assert endpoints - MATRIX.keys() == set(), "add these routes to the access matrix"
+    assert MATRIX.keys() - endpoints == set(), "these matrix rows name routes that no longer exist"
+
+
+@pytest.fixture
+def world(db):
+    from lms.orgs.models import Invitation
+    from lms.types import utcnow
+    from lms.users.models import BoardCertification, Licence
+
+    org, other = make_org(), make_org()
+    people = {
+        "member": make_member(org).user,
+        "educator": make_member(org, role="educator").user,
+        "manager": make_member(org, role="manager").user,
+        "other_manager": make_member(other, role="manager").user,
+        "admin": make_user(admin=True),
+    }
+    member = make_member(org)
+    team = make_team(org, members=[member])
+    invitation = Invitation(org=org, email="x@example.org", role="member", token_hash="0" * 64,
+                            expires_at=utcnow().replace(year=2099))
+    licence = Licence(user=people["member"], state="NY", number="1")
+    board = BoardCertification(user=people["member"], board="ABIM", diplomate_id="1")
+    db.session.add_all([invitation, licence, board])
+    db.session.flush()
+    ids = {"org": org.id, "membership": member.id, "team": team.id, "invitation": invitation.id,
+           "licence": licence.id, "board": board.id, "other_user": member.user_id}
+    return people, ids
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_access(endpoint, role, world, make_client):
+    people, ids = world
+    method, template, expected = MATRIX[endpoint]
+    browser = make_client()
+    if role != "anonymous":
+        browser.login(people[role])
+    path = template.format(**ids)
+    response = browser.get(path) if method == "GET" else browser.post(path)
+    assert response.status_code == expected[role], f"{role} {method} {path}"
