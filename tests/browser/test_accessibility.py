@@ -1,11 +1,14 @@
-"""Keyboard users: the skip link reaches the main content, the user menu opens and works without a mouse."""
+"""Keyboard users reach the main content and the user menu without a mouse; the checks themselves bite."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import axe_check, axe_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -68,3 +71,27 @@ def test_user_menu_opens_and_works_with_the_keyboard(page: Page, page_log, make_
     expect(page).to_have_url(re.compile(r"/profile$"))
     expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
     page_log.assert_clean()
+
+
+def test_the_checks_catch_what_they_are_for(page: Page, page_log):
+    """axe_check fails on a critical violation and PageLog sees a blocked inline script: neither is vacuous."""
+    page.goto("/policy")
+    assert axe_check(page) == []
+    page.evaluate("""() => {
+      const img = document.createElement("img");
+      img.src = "/static/img/logo.svg";
+      document.querySelector("main").append(img);
+    }""")
+    assert [v["id"] for v in axe_run(page)] == ["image-alt"]
+    with pytest.raises(pytest.fail.Exception, match=r"\[critical\] image-alt.*\n.*at #main > img"):
+        axe_check(page)
+
+    assert page_log.problems() == []
+    with pytest.raises(PlaywrightError, match="Content Security Policy"):
+        page.add_script_tag(content="window.injected = true")  # inline: the CSP must refuse it
+    for _ in range(20):  # the console event may arrive just after the call returns
+        if page_log.csp_violations:
+            break
+        page.wait_for_timeout(50)
+    assert any("script-src" in v for v in page_log.csp_violations), page_log.csp_violations
+    assert page.evaluate("() => window.injected") is None

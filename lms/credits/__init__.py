@@ -1,0 +1,5 @@
+"""CME credit: credit types, the append-only ledger, transcripts and requirements."""
+
+from flask import Blueprint
+
+bp = Blueprint("credits", __name__, url_prefix="/credits")
