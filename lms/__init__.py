@@ -132,6 +132,10 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals.update(template_helpers())
     app.jinja_env.globals["managed_orgs"] = managed_orgs
 
+    from lms.markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+
     @app.template_filter("datetime")
     def _datetime_filter(value, tz=None, fmt="%a %d %b %Y, %H:%M"):
         if tz is None and current_user and current_user.is_authenticated:

@@ -1,32 +1,19 @@
-"""URL × role × expected status for every route.
+"""URL × role × expected status for the core routes (accounts, profiles, organisations, admin).
 
-``test_every_route_is_in_the_matrix`` walks ``app.url_map`` and fails when a route is added
-without deciding who may reach it.
+``test_every_route_is_in_a_matrix`` walks ``app.url_map`` and fails when a route is added
+without deciding who may reach it in some package's matrix.
 """
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 
+from tests.http.access import LOGIN, ROLES, check_access, everyone, org_scoped, signed_in
+
 from tests.factories import make_member, make_org, make_team, make_user
-
-ROLES = ("anonymous", "member", "educator", "manager", "other_manager", "admin")
-LOGIN = 302  # anonymous users are sent to the login page
-
-
-def everyone(status):
-    return dict.fromkeys(ROLES, status)
-
-
-def signed_in(status, anonymous=LOGIN):
-    return {**everyone(status), "anonymous": anonymous}
-
-
-def org_scoped(inside, *, manager=None, educator=None, member=None, admin=None):
-    """Inside the org: the given statuses; managers of another org: 404; anonymous: login."""
-    return {"anonymous": LOGIN, "other_manager": 404, "member": member or 403, "educator": educator or 403,
-            "manager": manager or inside, "admin": admin or inside}
-
 
 # endpoint: (method, path template, {role: status}). POSTs carry a valid CSRF token and no other data
 # unless the row says so, so an allowed POST usually answers with a redirect back to its page.
@@ -69,10 +56,22 @@ MATRIX = {
 PUBLIC_FILES = {"static", "bootstrap.static"}
 
 
-def test_every_route_is_in_the_matrix(app):
+def all_matrices() -> dict:
+    """Every package's matrix, from each ``tests/http/test_access_*.py`` module."""
+    rows = {}
+    for path in sorted(Path(__file__).parent.glob("test_access_*.py")):
+        module = importlib.import_module(f"tests.http.{path.stem}")
+        overlap = rows.keys() & module.MATRIX.keys()
+        assert not overlap, f"{path.name} repeats rows: {overlap}"
+        rows.update(module.MATRIX)
+    return rows
+
+
+def test_every_route_is_in_a_matrix(app):
+    matrix = all_matrices()
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - PUBLIC_FILES
-    assert endpoints - MATRIX.keys() == set(), "add these routes to the access matrix"
-    assert MATRIX.keys() - endpoints == set(), "these matrix rows name routes that no longer exist"
+    assert endpoints - matrix.keys() == set(), "add these routes to an access matrix"
+    assert matrix.keys() - endpoints == set(), "these matrix rows name routes that no longer exist"
 
 
 @pytest.fixture
@@ -106,10 +105,4 @@ def world(db):
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_access(endpoint, role, world, make_client):
     people, ids = world
-    method, template, expected = MATRIX[endpoint]
-    browser = make_client()
-    if role != "anonymous":
-        browser.login(people[role])
-    path = template.format(**ids)
-    response = browser.get(path) if method == "GET" else browser.post(path)
-    assert response.status_code == expected[role], f"{role} {method} {path}"
+    check_access(make_client, people, ids, *MATRIX[endpoint], role)
