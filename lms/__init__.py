@@ -107,8 +107,10 @@ def _register_blueprints(app: Flask) -> None:
     from lms.orgs import views as _orgs_views  # noqa: F401
     from lms.users import bp as users_bp
     from lms.users import views as _users_views  # noqa: F401
+    from meetings import bp as meetings_bp
+    from meetings import views as _meetings_views  # noqa: F401
 
-    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp):
+    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, meetings_bp):
         app.register_blueprint(bp)
 
 

@@ -100,6 +100,15 @@ class Config:
         self.JITSI_KEY_ID = env.get("JITSI_KEY_ID") or None
         self.JITSI_WEBHOOK_SECRET = env.get("JITSI_WEBHOOK_SECRET") or None
         self.JITSI_MUC_SIZE_URL = env.get("JITSI_MUC_SIZE_URL") or None
+        # Meetings: "http" only for local stand-ins in tests; everything real is https.
+        self.JITSI_SCHEME = env.get("JITSI_SCHEME", "https")
+        self.JITSI_MUC_DOMAIN = env.get("JITSI_MUC_DOMAIN") or None  # mod_muc_size's domain= (default JITSI_DOMAIN)
+        self.JITSI_MUC_HOST = env.get("JITSI_MUC_HOST") or None  # Host header: Prosody routes HTTP by it
+        self.JITSI_POLL_RETRIES = _int("JITSI_POLL_RETRIES", 2)
+        self.JITSI_EVENT_SYNC_SECRET = env.get("JITSI_EVENT_SYNC_SECRET") or None  # event_sync api_headers value
+        self.JITSI_WEBHOOK_MAX_AGE = _int("JITSI_WEBHOOK_MAX_AGE", 300)
+        self.JITSI_TOKEN_MARGIN_MINUTES = _int("JITSI_TOKEN_MARGIN_MINUTES", 30)
+        self.MEETING_JOIN_EARLY_MINUTES = _int("MEETING_JOIN_EARLY_MINUTES", 15)
 
         self.EMAIL_TOKEN_MAX_AGE = _int("EMAIL_TOKEN_MAX_AGE", 3 * 24 * 3600)
         self.RESET_TOKEN_MAX_AGE = _int("RESET_TOKEN_MAX_AGE", 3600)

@@ -46,3 +46,15 @@ def deliver(msg: EmailMessage) -> None:
 
 def send(to: str, subject: str, template: str, **context) -> None:
     deliver(build_message(to, subject, template, **context))
+
+
+def send_with_attachments(to: str, subject: str, template: str, attachments=(), **context) -> None:
+    """``send`` plus attachments: ``(filename, data: bytes, "maintype/subtype", {param: value})`` each.
+
+    A calendar invitation is ``("invite.ics", ics, "text/calendar", {"method": "REQUEST"})``.
+    """
+    msg = build_message(to, subject, template, **context)
+    for filename, data, content_type, params in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=dict(params or {}))
+    deliver(msg)

@@ -4,3 +4,7 @@ from lms.audit.models import AuditEvent  # noqa: F401
 from lms.credits.models import CreditType  # noqa: F401
 from lms.orgs.models import Invitation, Membership, Organisation, Team, TeamMember  # noqa: F401
 from lms.users.models import BoardCertification, Licence, User  # noqa: F401
+from meetings.models import (  # noqa: F401
+    ActionItem, AttendanceInterval, CalendarFeed, JitsiEvent, Meeting, MeetingCohost, MeetingCredit,
+    MeetingEvaluation, MeetingInvitee, MeetingTeam, MinutesAcknowledgement,
+)

@@ -58,3 +58,23 @@ def make_team(org: Organisation, *, name=None, members=()) -> Team:
         db.session.add(TeamMember(team_id=team.id, membership_id=m.id))
     db.session.flush()
     return team
+
+
+def make_meeting(org, host, *, title="Staff meeting", category="administrative", starts_at=None, minutes=60,
+                 invitees=(), teams=(), cohosts=(), designations=None, **fields):
+    """A meeting scheduled through the service (so it has a room, UID and series end)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from meetings import services as meeting_services
+
+    start = starts_at or (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    data = meeting_services.MeetingData(
+        title=title, category=category, starts_at=start, ends_at=start + timedelta(minutes=minutes),
+        timezone=fields.pop("timezone", "UTC"), invitee_ids=tuple(u.id for u in invitees),
+        team_ids=tuple(t.id for t in teams), cohost_ids=tuple(u.id for u in cohosts),
+        designations={k: Decimal(v) for k, v in (designations or {}).items()},
+        is_accredited=bool(designations), **fields)
+    meeting = meeting_services.schedule_meeting(host, org, data, now=utcnow())
+    db.session.flush()
+    return meeting
