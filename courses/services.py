@@ -1,0 +1,418 @@
+"""Learning rules: the catalog, enrolment, progress, quiz attempts, the evaluation and completion.
+
+Services take the learner and ``now`` and never commit. Quizzes are graded here only, from the
+stored options: nothing the browser says about correctness or score is read.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from courses.models import (Course, CourseModule, CoursePerson, CourseTag, CourseVersion, CreditDesignation,
+                            Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
+                            QuizQuestion, QuizResponse)
+from lms.extensions import db
+
+# Gaps longer than this between two signs of activity are not counted as time spent.
+IDLE_CUTOFF = timedelta(minutes=10)
+# A video position counts towards "watched" only if it follows on from what was already watched.
+SEEK_TOLERANCE_SECONDS = 30
+EXPIRING_SOON_DAYS = 30
+
+
+class LearningError(ValueError):
+    """A rule stopped the learner; the message is for them."""
+
+
+class NotEnrolled(LearningError):
+    pass
+
+
+class AttemptLimitReached(LearningError):
+    pass
+
+
+class AttemptAlreadySubmitted(LearningError):
+    pass
+
+
+class InvalidAnswer(LearningError):
+    pass
+
+
+# --- the catalog --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    q: str = ""
+    specialty: str = ""
+    topic: str = ""
+    credit_type: str = ""
+    format: str = ""
+    profession: str = ""
+    min_credit: Decimal | None = None
+
+
+def parse_credit(value: str | None) -> Decimal | None:
+    try:
+        amount = Decimal((value or "").strip())
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and 0 <= amount <= 1000 else None
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def catalog_query(filters: CatalogFilters, today: date):
+    """Published, released, unexpired and unarchived current versions matching ``filters``."""
+    query = (select(CourseVersion).join(Course, Course.current_version_id == CourseVersion.id)
+             .where(Course.archived_at.is_(None),
+                    (CourseVersion.release_on.is_(None)) | (CourseVersion.release_on <= today),
+                    (CourseVersion.expires_on.is_(None)) | (CourseVersion.expires_on >= today)))
+    if filters.q:
+        for word in filters.q.split()[:8]:
+            query = query.where(CourseVersion.search_text.like(_like(word), escape="\\"))
+    for kind, value in (("specialty", filters.specialty), ("topic", filters.topic),
+                        ("profession", filters.profession)):
+        if value:
+            query = query.where(exists().where(CourseTag.version_id == CourseVersion.id, CourseTag.kind == kind,
+                                               CourseTag.value == value.lower()))
+    if filters.credit_type:
+        query = query.where(exists().where(CreditDesignation.version_id == CourseVersion.id,
+                                           CreditDesignation.credit_type_code == filters.credit_type))
+    if filters.format:
+        query = query.where(CourseVersion.format == filters.format)
+    if filters.min_credit is not None:
+        query = query.where(CourseVersion.max_credit >= filters.min_credit)
+    return query.options(selectinload(CourseVersion.tags), selectinload(CourseVersion.designations),
+                         selectinload(CourseVersion.course).selectinload(Course.org)).order_by(
+        CourseVersion.published_at.desc(), CourseVersion.id.desc())
+
+
+def tag_choices(kind: str) -> list[str]:
+    """Values of one tag kind used by some published course, for the catalog's filter menus."""
+    return list(db.session.scalars(
+        select(CourseTag.value).join(Course, Course.current_version_id == CourseTag.version_id)
+        .where(CourseTag.kind == kind, Course.archived_at.is_(None)).distinct().order_by(CourseTag.value)))
+
+
+def load_version(version_id: int) -> CourseVersion:
+    """A version with everything the course and lesson pages show, in a fixed number of queries."""
+    return db.session.scalars(
+        select(CourseVersion).where(CourseVersion.id == version_id).options(
+            selectinload(CourseVersion.tags), selectinload(CourseVersion.designations)
+            .selectinload(CreditDesignation.credit_type),
+            selectinload(CourseVersion.people).selectinload(CoursePerson.relationships),
+            selectinload(CourseVersion.modules).selectinload(CourseModule.lessons).selectinload(Lesson.files),
+            selectinload(CourseVersion.modules).selectinload(CourseModule.lessons).selectinload(Lesson.quiz),
+            selectinload(CourseVersion.evaluation_items))).one()
+
+
+# --- enrolment and progress -------------------------------------------------------------------
+
+
+def enrolment_for(user, course: Course) -> Enrolment | None:
+    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
+
+
+def enrol(user, course: Course, *, now: datetime, disclosures_seen: bool = True) -> Enrolment:
+    """Enrol in the current version (or return the existing enrolment, which keeps its version)."""
+    existing = enrolment_for(user, course)
+    if existing is not None:
+        if disclosures_seen and existing.disclosures_seen_at is None:
+            existing.disclosures_seen_at = now
+        return existing
+    version = course.current_version
+    if version is None or course.archived_at is not None:
+        raise LearningError("This course is not open for enrolment.")
+    if version.expires_on and version.expires_on < now.date():
+        raise LearningError("This course has expired.")
+    enrolment = Enrolment(user_id=user.id, course_id=course.id, version_id=version.id, enrolled_at=now,
+                          disclosures_seen_at=now if disclosures_seen else None, last_activity_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrolment)
+    except IntegrityError:  # a second tab enrolled at the same moment
+        return enrolment_for(user, course)
+    return enrolment
+
+
+def _touch(enrolment: Enrolment, now: datetime) -> None:
+    if enrolment.last_activity_at is not None:
+        gap = now - enrolment.last_activity_at
+        if timedelta(0) < gap <= IDLE_CUTOFF:
+            enrolment.seconds_spent += int(gap.total_seconds())
+    enrolment.last_activity_at = now
+
+
+def _progress(enrolment: Enrolment, lesson: Lesson, now: datetime) -> LessonProgress:
+    row = db.session.scalar(select(LessonProgress).where(LessonProgress.enrolment_id == enrolment.id,
+                                                         LessonProgress.lesson_id == lesson.id))
+    if row is None:
+        row = LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id, first_viewed_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            row = db.session.scalar(select(LessonProgress).where(LessonProgress.enrolment_id == enrolment.id,
+                                                                 LessonProgress.lesson_id == lesson.id))
+    return row
+
+
+def check_lesson(enrolment: Enrolment, lesson: Lesson) -> None:
+    if lesson.version_id != enrolment.version_id:
+        raise NotEnrolled("That lesson is not part of the version you are taking.")
+
+
+def view_lesson(enrolment: Enrolment, lesson: Lesson, *, now: datetime) -> LessonProgress:
+    """Record that the learner opened ``lesson``; text lessons are complete once viewed."""
+    check_lesson(enrolment, lesson)
+    row = _progress(enrolment, lesson, now)
+    if lesson.kind == "text" and row.completed_at is None:
+        row.completed_at = now
+    if lesson.kind == "video" and lesson.video_file is None and row.completed_at is None:
+        row.completed_at = now  # an embedded player reports nothing back; viewing the page is what we know
+    enrolment.last_lesson_id = lesson.id
+    _touch(enrolment, now)
+    refresh_completion(enrolment, now=now)
+    return row
+
+
+def record_position(enrolment: Enrolment, lesson: Lesson, *, position: float, duration: float | None,
+                    now: datetime) -> LessonProgress:
+    """Remember where the learner is in a video and how far they have watched without skipping."""
+    check_lesson(enrolment, lesson)
+    if lesson.kind != "video":
+        raise LearningError("That lesson has no video.")
+    row = _progress(enrolment, lesson, now)
+    position = max(0, int(position or 0))
+    if duration and duration > 0:
+        row.duration_seconds = int(duration)
+        position = min(position, row.duration_seconds)
+    row.position_seconds = position
+    if position <= (row.furthest_seconds or 0) + SEEK_TOLERANCE_SECONDS:
+        row.furthest_seconds = max(row.furthest_seconds or 0, position)
+    threshold = enrolment.version.video_threshold_pct
+    if row.completed_at is None and row.duration_seconds and \
+            row.furthest_seconds * 100 >= threshold * row.duration_seconds:
+        row.completed_at = now
+    enrolment.last_lesson_id = lesson.id
+    _touch(enrolment, now)
+    refresh_completion(enrolment, now=now)
+    return row
+
+
+def resume_lesson(enrolment: Enrolment, version: CourseVersion) -> Lesson | None:
+    """Where to pick up: the last lesson opened, else the first one."""
+    lessons = version.lessons
+    last = next((lesson for lesson in lessons if lesson.id == enrolment.last_lesson_id), None)
+    return last or (lessons[0] if lessons else None)
+
+
+# --- quizzes ------------------------------------------------------------------------------------
+
+
+def attempts_for(enrolment: Enrolment, quiz: Quiz) -> list[QuizAttempt]:
+    return list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == quiz.id).order_by(QuizAttempt.number)))
+
+
+def start_attempt(enrolment: Enrolment, quiz: Quiz, *, now: datetime, rng: random.Random | None = None) -> QuizAttempt:
+    """The open attempt, or a new one with its own shuffled order, within the attempt limit."""
+    check_lesson(enrolment, quiz.lesson)
+    attempts = attempts_for(enrolment, quiz)
+    open_attempt = next((a for a in attempts if a.submitted_at is None), None)
+    if open_attempt is not None:
+        return open_attempt
+    if any(a.passed for a in attempts):
+        raise AttemptLimitReached("You have already passed this quiz.")
+    if len(attempts) >= quiz.max_attempts:
+        raise AttemptLimitReached(f"You have used all {quiz.max_attempts} attempts at this quiz.")
+    rng = rng or random.SystemRandom()
+    questions = [q.id for q in quiz.questions]
+    options = {str(q.id): [o.id for o in q.options] for q in quiz.questions}
+    if quiz.shuffle:
+        rng.shuffle(questions)
+        for ids in options.values():
+            rng.shuffle(ids)
+    attempt = QuizAttempt(enrolment_id=enrolment.id, quiz_id=quiz.id, number=len(attempts) + 1, started_at=now,
+                          shown_order={"questions": questions, "options": options})
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # the same attempt number was just taken by a parallel request
+        return next(a for a in attempts_for(enrolment, quiz) if a.number == len(attempts) + 1)
+    _touch(enrolment, now)
+    return attempt
+
+
+def submit_attempt(attempt: QuizAttempt, answers: dict[int, list[int]], *, now: datetime) -> QuizAttempt:
+    """Grade ``answers`` ({question id: [option ids]}) against the stored key. Submitting twice is refused."""
+    quiz = attempt.quiz
+    questions = {q.id: q for q in quiz.questions}
+    selected: dict[int, set[int]] = {}
+    for question_id, option_ids in answers.items():
+        question = questions.get(question_id)
+        if question is None:
+            raise InvalidAnswer("That answer is for a question not in this quiz.")
+        valid = {o.id for o in question.options}
+        chosen = set(option_ids)
+        if not chosen <= valid:
+            raise InvalidAnswer("That answer is not one of the question's options.")
+        if question.kind != "multiple" and len(chosen) > 1:
+            raise InvalidAnswer("Choose one answer for each single-answer question.")
+        if chosen:
+            selected[question_id] = chosen
+    missing = [q for q in quiz.questions if q.id not in selected]
+    if missing:
+        raise InvalidAnswer(f"Answer every question ({len(missing)} unanswered).")
+    # Only the request that flips submitted_at from NULL grades: a double submit changes nothing.
+    claimed = db.session.execute(update(QuizAttempt).where(QuizAttempt.id == attempt.id,
+                                                           QuizAttempt.submitted_at.is_(None))
+                                 .values(submitted_at=now).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise AttemptAlreadySubmitted("This attempt has already been submitted.")
+    attempt.submitted_at = now
+    correct = 0
+    for question in quiz.questions:
+        chosen = selected[question.id]
+        is_correct = chosen == {o.id for o in question.options if o.is_correct}
+        correct += is_correct
+        attempt.responses.append(QuizResponse(question_id=question.id, is_correct=is_correct,
+                                              choices=[QuizChoice(option_id=o) for o in sorted(chosen)]))
+    attempt.score_pct = round(100 * correct / len(quiz.questions)) if quiz.questions else 0
+    attempt.passed = attempt.score_pct >= quiz.pass_mark_pct
+    enrolment = attempt.enrolment
+    _progress(enrolment, quiz.lesson, now)
+    if attempt.passed:
+        row = _progress(enrolment, quiz.lesson, now)
+        row.completed_at = row.completed_at or now
+    _touch(enrolment, now)
+    db.session.flush()
+    refresh_completion(enrolment, now=now)
+    return attempt
+
+
+# --- evaluation and completion ----------------------------------------------------------------
+
+
+def submit_evaluation(enrolment: Enrolment, answers: dict[int, tuple[int | None, str]], *, now: datetime) -> None:
+    """Store the learner's evaluation ({item id: (rating, comment)}); it can be submitted once."""
+    if enrolment.evaluation_submitted_at is not None:
+        raise LearningError("You have already submitted the evaluation.")
+    items = enrolment.version.evaluation_items
+    for item in items:
+        rating, comment = answers.get(item.id, (None, ""))
+        if item.kind == "likert" and rating is not None and not 1 <= rating <= 5:
+            raise LearningError("Ratings are from 1 to 5.")
+        if item.required and (rating is None if item.kind == "likert" else not comment.strip()):
+            raise LearningError(f"Please answer: {item.text}")
+        if rating is not None or comment.strip():
+            db.session.add(EvaluationAnswer(enrolment_id=enrolment.id, item_id=item.id, submitted_at=now,
+                                            rating=rating if item.kind == "likert" else None,
+                                            comment=comment.strip()[:5000]))
+    enrolment.evaluation_submitted_at = now
+    _touch(enrolment, now)
+    db.session.flush()
+    refresh_completion(enrolment, now=now)
+
+
+@dataclass(frozen=True)
+class Standing:
+    lessons_done: int
+    lessons_total: int
+    quizzes_passed: bool
+    evaluation_done: bool
+    lessons_complete: bool
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.lessons_done / self.lessons_total) if self.lessons_total else 0
+
+
+def standing(enrolment: Enrolment) -> Standing:
+    version = enrolment.version
+    lessons = version.lessons
+    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
+        LessonProgress.enrolment_id == enrolment.id, LessonProgress.completed_at.is_not(None))))
+    quiz_ids = [lesson.quiz.id for lesson in lessons if lesson.quiz is not None]
+    passed = set(db.session.scalars(select(QuizAttempt.quiz_id).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.passed.is_(True)))) if quiz_ids else set()
+    content = [lesson for lesson in lessons if lesson.kind != "quiz"]
+    return Standing(lessons_done=sum(1 for lesson in lessons if lesson.id in done), lessons_total=len(lessons),
+                    quizzes_passed=all(q in passed for q in quiz_ids),
+                    evaluation_done=enrolment.evaluation_submitted_at is not None,
+                    lessons_complete=all(lesson.id in done for lesson in content))
+
+
+def refresh_completion(enrolment: Enrolment, *, now: datetime) -> bool:
+    """Record completion, once, when every rule the educator set is met."""
+    if enrolment.completed_at is not None:
+        return True
+    version = enrolment.version
+    s = standing(enrolment)
+    if version.require_all_lessons and not s.lessons_complete:
+        return False
+    if version.require_quiz_pass and not s.quizzes_passed:
+        return False
+    if version.require_evaluation and not s.evaluation_done:
+        return False
+    enrolment.completed_at = now
+    db.session.flush()
+    return True
+
+
+# --- the learner's dashboard --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    enrolment: Enrolment
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def dashboard_for(user, now: datetime) -> dict:
+    """In progress, completed, assigned (with due dates) and expiring soon, in four queries."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id)
+        .options(selectinload(Enrolment.version), selectinload(Enrolment.course))
+        .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc())))
+    ids = [e.id for e in enrolments]
+    version_ids = {e.version_id for e in enrolments}
+    done = dict(db.session.execute(
+        select(LessonProgress.enrolment_id, func.count()).where(LessonProgress.enrolment_id.in_(ids),
+                                                                LessonProgress.completed_at.is_not(None))
+        .group_by(LessonProgress.enrolment_id)).all()) if ids else {}
+    totals = dict(db.session.execute(
+        select(Lesson.version_id, func.count()).where(Lesson.version_id.in_(version_ids))
+        .group_by(Lesson.version_id)).all()) if version_ids else {}
+    rows = [DashboardRow(e, done.get(e.id, 0), totals.get(e.version_id, 0)) for e in enrolments]
+    today = now.date()
+    soon = today + timedelta(days=EXPIRING_SOON_DAYS)
+    open_rows = [r for r in rows if r.enrolment.completed_at is None]
+    return {
+        "in_progress": [r for r in open_rows if r.enrolment.assigned_by_id is None],
+        "assigned": sorted([r for r in open_rows if r.enrolment.assigned_by_id is not None],
+                           key=lambda r: (r.enrolment.due_on or date.max)),
+        "completed": sorted([r for r in rows if r.enrolment.completed_at is not None],
+                            key=lambda r: r.enrolment.completed_at, reverse=True),
+        "expiring": [r for r in open_rows if r.enrolment.version.expires_on
+                     and today <= r.enrolment.version.expires_on <= soon],
+        "today": today,
+    }

@@ -1,0 +1,3 @@
+"""Course views, split by who uses them: learners, authors, report readers, file downloads."""
+
+from courses.views import authoring, files, learning, reports  # noqa: F401

@@ -1,0 +1,55 @@
+"""Helpers shared by the course views."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request
+from flask_login import current_user
+
+from courses.authoring import CourseError, PublishRefused
+from courses.services import LearningError
+from lms.extensions import db
+from lms.types import utcnow
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def per_page() -> int:
+    return current_app.config.get("PER_PAGE", 25)
+
+
+def actor():
+    return current_user._get_current_object()
+
+
+def run(action, *, back: str, done: str | None = None):
+    """Call a service, commit once, and go back; rule violations become a flashed message."""
+    try:
+        result = action()
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    except PublishRefused as exc:
+        db.session.rollback()
+        flash("Not yet: " + " ".join(exc.problems), "danger")
+        return redirect(back)
+    except (CourseError, LearningError) as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(back)
+    db.session.commit()
+    if done:
+        flash(done, "success")
+    return result if result is not None and hasattr(result, "status_code") else redirect(back)
+
+
+def flash_errors(form) -> None:
+    for name, errors in form.errors.items():
+        label = getattr(getattr(form, name, None), "label", None)
+        for error in errors:
+            flash(f"{label.text}: {error}" if label is not None else error, "danger")
+
+
+def now():
+    return utcnow()

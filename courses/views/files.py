@@ -1,0 +1,73 @@
+"""Serving uploaded course files to those allowed to see them, and previewing as a learner."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+
+from courses import bp
+from courses import services
+from courses.access import can_author, get_course_or_404
+from courses.forms import ConfirmForm
+from courses.models import CourseFile
+from courses.uploads import stored_path
+from lms.extensions import db
+
+
+@bp.route("/<int:course_id>/files/<int:file_id>")
+@login_required
+def file(course_id: int, file_id: int):
+    course = get_course_or_404(course_id)
+    f = db.session.get(CourseFile, file_id)
+    if f is None or f.lesson.module.version.course_id != course.id:
+        abort(404)
+    if not can_author(current_user, course):
+        enrolment = services.enrolment_for(current_user, course)
+        if enrolment is None or enrolment.version_id != f.lesson.version_id:
+            abort(404)
+    try:
+        path = stored_path(f.stored_name)
+    except FileNotFoundError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    is_video = f.kind == "video"
+    # Werkzeug answers Range requests (206) when conditional=True, which video seeking needs.
+    response = send_file(path, mimetype=f.content_type, as_attachment=not is_video, download_name=f.original_name,
+                         conditional=True, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store" if not is_video else "private, max-age=0"
+    return response
+
+
+def _preview_version(course):
+    version = course.draft_version or course.current_version
+    if version is None:
+        abort(404)
+    return services.load_version(version.id)
+
+
+@bp.route("/<int:course_id>/preview")
+@login_required
+def preview(course_id: int):
+    course = get_course_or_404(course_id, for_edit=True)
+    version = _preview_version(course)
+    return render_template("courses/show.html", course=course, version=version, enrolment=None, done=set(),
+                           form=ConfirmForm(), claim_url=None, is_author=True, newer=False, preview=True)
+
+
+@bp.route("/<int:course_id>/preview/lessons/<int:lesson_id>")
+@login_required
+def preview_lesson(course_id: int, lesson_id: int):
+    course = get_course_or_404(course_id, for_edit=True)
+    version = _preview_version(course)
+    lessons = version.lessons
+    lesson = next((item for item in lessons if item.id == lesson_id), None)
+    if lesson is None:
+        return redirect(url_for("courses.preview", course_id=course.id))
+    i = lessons.index(lesson)
+    return render_template("courses/lesson.html", course=course, version=version, lesson=lesson, enrolment=None,
+                           progress=None, done=set(), attempts=[], preview=True,
+                           previous=lessons[i - 1] if i else None,
+                           following=lessons[i + 1] if i + 1 < len(lessons) else None, form=ConfirmForm())

@@ -1,0 +1,266 @@
+"""What clinicians see: the catalog, a course, its lessons, quiz attempts and the evaluation."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from courses import bp
+from courses import services
+from courses.access import can_author, get_course_or_404
+from courses.forms import ConfirmForm, attempt_form, evaluation_form
+from courses.models import LessonProgress, Quiz, QuizAttempt, QuizQuestion, QuizResponse
+from courses.services import CatalogFilters
+from courses.views.common import actor, flash_errors, now, page_number, per_page, run
+from lms.activities import FORMATS
+from lms.credits.models import CreditType
+from lms.extensions import db
+from lms.users.models import PROFESSIONS
+
+
+@bp.route("/")
+@login_required
+def catalog():
+    args = request.args
+    filters = CatalogFilters(
+        q=(args.get("q") or "").strip()[:100], specialty=(args.get("specialty") or "")[:80],
+        topic=(args.get("topic") or "")[:80], credit_type=(args.get("credit_type") or "")[:32],
+        format=args.get("format") if args.get("format") in FORMATS else "",
+        profession=args.get("profession") if args.get("profession") in PROFESSIONS else "",
+        min_credit=services.parse_credit(args.get("min_credit")))
+    results = db.paginate(services.catalog_query(filters, now().date()), page=page_number(), per_page=per_page(),
+                          error_out=False)
+    credit_types = db.session.scalars(select(CreditType).order_by(CreditType.sort_order)).all()
+    keep = {k: v for k, v in args.items() if k != "page" and v}
+    return render_template("courses/catalog.html", results=results, filters=filters, keep=keep,
+                           credit_types=credit_types, specialties=services.tag_choices("specialty"),
+                           topics=services.tag_choices("topic"), formats=FORMATS, professions=PROFESSIONS)
+
+
+def _version_for(course, enrolment):
+    if enrolment is not None:
+        return enrolment.version_id
+    if course.current_version_id:
+        return course.current_version_id
+    abort(404)
+
+
+@bp.route("/<int:course_id>")
+@login_required
+def show(course_id: int):
+    course = get_course_or_404(course_id)
+    enrolment = services.enrolment_for(current_user, course)
+    if enrolment is None and course.current_version_id is None:
+        return redirect(url_for("courses.edit", course_id=course.id))
+    version = services.load_version(_version_for(course, enrolment))
+    done = set()
+    if enrolment is not None:
+        done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
+            LessonProgress.enrolment_id == enrolment.id, LessonProgress.completed_at.is_not(None))))
+    claim_url = None
+    if enrolment is not None and enrolment.completed_at and "credits.claim" in current_app.view_functions:
+        claim_url = url_for("credits.claim", kind="course", activity_id=course.id)
+    return render_template("courses/show.html", course=course, version=version, enrolment=enrolment, done=done,
+                           form=ConfirmForm(), claim_url=claim_url, is_author=can_author(current_user, course),
+                           newer=enrolment is not None and course.current_version_id not in (None, enrolment.version_id))
+
+
+@bp.route("/<int:course_id>/disclosures")
+@login_required
+def disclosures(course_id: int):
+    course = get_course_or_404(course_id)
+    enrolment = services.enrolment_for(current_user, course)
+    version = services.load_version(_version_for(course, enrolment))
+    return render_template("courses/disclosures.html", course=course, version=version, enrolment=enrolment,
+                           form=ConfirmForm())
+
+
+@bp.route("/<int:course_id>/enrol", methods=["POST"])
+@login_required
+def enrol(course_id: int):
+    course = get_course_or_404(course_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return run(lambda: services.enrol(actor(), course, now=now()) and None,
+               back=url_for("courses.resume", course_id=course.id))
+
+
+def _enrolment_or_redirect(course):
+    enrolment = services.enrolment_for(current_user, course)
+    if enrolment is None:
+        flash("Enrol in the course first.", "info")
+        return None, redirect(url_for("courses.show", course_id=course.id))
+    if enrolment.disclosures_seen_at is None:
+        return None, redirect(url_for("courses.disclosures", course_id=course.id))
+    return enrolment, None
+
+
+@bp.route("/<int:course_id>/learn")
+@login_required
+def resume(course_id: int):
+    course = get_course_or_404(course_id)
+    enrolment, response = _enrolment_or_redirect(course)
+    if response:
+        return response
+    lesson = services.resume_lesson(enrolment, services.load_version(enrolment.version_id))
+    if lesson is None:
+        return redirect(url_for("courses.show", course_id=course.id))
+    return redirect(url_for("courses.lesson", course_id=course.id, lesson_id=lesson.id))
+
+
+def _lesson_in(version, lesson_id):
+    lesson = next((lesson for lesson in version.lessons if lesson.id == lesson_id), None)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+def _neighbours(version, lesson):
+    lessons = version.lessons
+    i = lessons.index(lesson)
+    return (lessons[i - 1] if i > 0 else None), (lessons[i + 1] if i + 1 < len(lessons) else None)
+
+
+@bp.route("/<int:course_id>/lessons/<int:lesson_id>")
+@login_required
+def lesson(course_id: int, lesson_id: int):
+    course = get_course_or_404(course_id)
+    enrolment, response = _enrolment_or_redirect(course)
+    if response:
+        return response
+    version = services.load_version(enrolment.version_id)
+    lesson = _lesson_in(version, lesson_id)
+    progress = services.view_lesson(enrolment, lesson, now=now())
+    db.session.commit()
+    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
+        LessonProgress.enrolment_id == enrolment.id, LessonProgress.completed_at.is_not(None))))
+    attempts = services.attempts_for(enrolment, lesson.quiz) if lesson.quiz else []
+    previous, following = _neighbours(version, lesson)
+    return render_template("courses/lesson.html", course=course, version=version, lesson=lesson,
+                           enrolment=enrolment, progress=progress, done=done, attempts=attempts, preview=False,
+                           previous=previous, following=following, form=ConfirmForm())
+
+
+@bp.route("/<int:course_id>/lessons/<int:lesson_id>/position", methods=["POST"])
+@login_required
+def position(course_id: int, lesson_id: int):
+    course = get_course_or_404(course_id)
+    enrolment = services.enrolment_for(current_user, course)
+    if enrolment is None:
+        abort(404)
+    version = services.load_version(enrolment.version_id)
+    lesson = _lesson_in(version, lesson_id)
+    data = request.get_json(silent=True) or {}
+    try:
+        at = float(data.get("position", 0))
+        duration = float(data["duration"]) if data.get("duration") not in (None, "") else None
+    except (TypeError, ValueError):
+        abort(400)
+    if not (0 <= at < 10**7) or (duration is not None and not 0 <= duration < 10**7):
+        abort(400)
+    try:
+        row = services.record_position(enrolment, lesson, position=at, duration=duration, now=now())
+    except services.LearningError:
+        abort(400)
+    db.session.commit()
+    return jsonify(position=row.position_seconds, furthest=row.furthest_seconds,
+                   completed=row.completed_at is not None, course_completed=enrolment.completed_at is not None)
+
+
+@bp.route("/<int:course_id>/lessons/<int:lesson_id>/attempts", methods=["POST"])
+@login_required
+def start_attempt(course_id: int, lesson_id: int):
+    course = get_course_or_404(course_id)
+    enrolment, response = _enrolment_or_redirect(course)
+    if response:
+        return response
+    lesson = _lesson_in(services.load_version(enrolment.version_id), lesson_id)
+    if lesson.quiz is None or not ConfirmForm().validate_on_submit():
+        abort(404 if lesson.quiz is None else 400)
+    back = url_for("courses.lesson", course_id=course.id, lesson_id=lesson.id)
+    try:
+        attempt = services.start_attempt(enrolment, lesson.quiz, now=now())
+    except services.LearningError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(back)
+    db.session.commit()
+    return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
+
+
+@bp.route("/<int:course_id>/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(course_id: int, attempt_id: int):
+    course = get_course_or_404(course_id)
+    enrolment = services.enrolment_for(current_user, course)
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if enrolment is None or attempt is None or attempt.enrolment_id != enrolment.id:
+        abort(404)
+    quiz = db.session.scalars(select(Quiz).where(Quiz.id == attempt.quiz_id).options(
+        selectinload(Quiz.questions).selectinload(QuizQuestion.options), selectinload(Quiz.lesson))).one()
+    questions = {q.id: q for q in quiz.questions}
+    form = attempt_form(attempt, questions)
+    status = 200
+    if request.method == "POST" and attempt.submitted_at is None:
+        if form.validate_on_submit():
+            answers = {}
+            for qid in questions:
+                field = getattr(form, f"q_{qid}", None)
+                value = field.data if field is not None else None
+                answers[qid] = [v for v in (value if isinstance(value, list) else [value]) if v is not None]
+            try:
+                services.submit_attempt(attempt, answers, now=now())
+            except services.AttemptAlreadySubmitted:
+                db.session.rollback()
+                return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
+            except services.LearningError as exc:
+                db.session.rollback()
+                form.form_errors.append(str(exc))
+                status = 422
+            else:
+                db.session.commit()
+                return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
+        else:
+            status = 422
+    elif request.method == "POST":
+        flash("This attempt was already submitted; here is its result.", "info")
+        return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
+    responses = {}
+    if attempt.submitted_at is not None:
+        responses = {r.question_id: r for r in db.session.scalars(select(QuizResponse).where(
+            QuizResponse.attempt_id == attempt.id).options(selectinload(QuizResponse.choices)))}
+    used = len(services.attempts_for(enrolment, quiz))
+    return render_template("courses/attempt.html", course=course, quiz=quiz, attempt=attempt, form=form,
+                           questions=questions, responses=responses, enrolment=enrolment,
+                           can_retry=not attempt.passed and used < quiz.max_attempts, start_form=ConfirmForm()), status
+
+
+@bp.route("/<int:course_id>/evaluation", methods=["GET", "POST"])
+@login_required
+def evaluation(course_id: int):
+    course = get_course_or_404(course_id)
+    enrolment, response = _enrolment_or_redirect(course)
+    if response:
+        return response
+    version = services.load_version(enrolment.version_id)
+    form = evaluation_form(version.evaluation_items)
+    if enrolment.evaluation_submitted_at is None and form.validate_on_submit():
+        answers = {}
+        for item in version.evaluation_items:
+            value = getattr(form, f"item_{item.id}").data
+            answers[item.id] = ((int(value) if value else None), "") if item.kind == "likert" else (None, value or "")
+        result = run(lambda: services.submit_evaluation(enrolment, answers, now=now()),
+                     back=url_for("courses.show", course_id=course.id), done="Thank you: your evaluation is recorded.")
+        return result
+    if request.method == "POST":
+        flash_errors(form)
+    return render_template("courses/evaluation.html", course=course, version=version, enrolment=enrolment,
+                           form=form), 422 if form.errors else 200
+
+
+@bp.route("/mine")
+@login_required
+def my_learning():
+    return render_template("courses/mine.html", board=services.dashboard_for(current_user, now()))
