@@ -110,7 +110,10 @@ def _register_blueprints(app: Flask) -> None:
     from meetings import bp as meetings_bp
     from meetings import views as _meetings_views  # noqa: F401
 
-    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, meetings_bp):
+    from courses import bp as courses_bp
+    from courses import views as _courses_views  # noqa: F401
+
+    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, meetings_bp, courses_bp):
         app.register_blueprint(bp)
 
 
@@ -133,6 +136,10 @@ def _init_templates(app: Flask) -> None:
 
     app.jinja_env.globals.update(template_helpers())
     app.jinja_env.globals["managed_orgs"] = managed_orgs
+
+    from courses.access import template_helpers as course_helpers
+
+    app.jinja_env.globals.update(course_helpers())
 
     from lms.markdown import render_markdown
 

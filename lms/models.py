@@ -8,3 +8,8 @@ from meetings.models import (  # noqa: F401
     ActionItem, AttendanceInterval, CalendarFeed, JitsiEvent, Meeting, MeetingCohost, MeetingCredit,
     MeetingEvaluation, MeetingInvitee, MeetingTeam, MinutesAcknowledgement,
 )
+from courses.models import (  # noqa: F401
+    Course, CourseFile, CourseModule, CoursePerson, CourseTag, CourseVersion, CreditDesignation, Enrolment,
+    EvaluationAnswer, EvaluationItem, FinancialRelationship, Lesson, LessonProgress, Quiz, QuizAttempt,
+    QuizChoice, QuizOption, QuizQuestion, QuizResponse,
+)

@@ -6,10 +6,14 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
+# Course video players that may be framed (config VIDEO_EMBED_HOSTS overrides).
+DEFAULT_VIDEO_EMBED_HOSTS = ("www.youtube-nocookie.com", "player.vimeo.com")
 
-def content_security_policy(jitsi_domain: str | None) -> str:
-    """A CSP with no inline script; the only third party is the configured Jitsi host."""
+
+def content_security_policy(jitsi_domain: str | None, embed_hosts=()) -> str:
+    """A CSP with no inline script; the only third parties are the Jitsi host and the video players (frames only)."""
     jitsi = f"https://{jitsi_domain}" if jitsi_domain else ""
+    frames = " ".join([jitsi] * bool(jitsi) + [f"https://{host}" for host in embed_hosts])
     directives = {
         "default-src": "'self'",
         "script-src": f"'self' {jitsi}".strip(),
@@ -18,7 +22,7 @@ def content_security_policy(jitsi_domain: str | None) -> str:
         "font-src": "'self'",
         "connect-src": "'self'",
         "media-src": "'self'",
-        "frame-src": jitsi or "'none'",
+        "frame-src": frames or "'none'",
         "frame-ancestors": "'self'",
         "object-src": "'none'",
         "base-uri": "'self'",
@@ -28,7 +32,8 @@ def content_security_policy(jitsi_domain: str | None) -> str:
 
 
 def init_security_headers(app: Flask) -> None:
-    csp = content_security_policy(app.config.get("JITSI_DOMAIN"))
+    csp = content_security_policy(app.config.get("JITSI_DOMAIN"),
+                                  app.config.get("VIDEO_EMBED_HOSTS", DEFAULT_VIDEO_EMBED_HOSTS))
 
     @app.after_request
     def set_headers(response):

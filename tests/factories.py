@@ -78,3 +78,52 @@ def make_meeting(org, host, *, title="Staff meeting", category="administrative",
     meeting = meeting_services.schedule_meeting(host, org, data, now=utcnow())
     db.session.flush()
     return meeting
+
+
+# --- courses ---------------------------------------------------------------------------------
+
+
+def make_course(org=None, *, author=None, title=None, publish=True, lessons=1, quiz=True, now=None,
+                designations=(("ama_pra_1", "1.5"),), topics=("pain management/opioids",), **details):
+    """A course with one module, ``lessons`` text lessons, optionally a two-question quiz, a disclosed faculty
+    member and the default evaluation; published unless ``publish=False``."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from courses import authoring, workflow
+    from courses.authoring import CourseDetails
+
+    now = now or utcnow()
+    org = org or make_org(kind="provider", is_accredited_provider=True)
+    author = author or make_member(org, role="educator").user
+    n = next(_seq)
+    fields = dict(title=title or f"Course {n}", summary="A short summary.", description="Some **markdown**.",
+                  objectives="Apply the guideline\nRecognise the risks", format="enduring", estimated_minutes=60,
+                  release_on=now.date() - timedelta(days=1), expires_on=now.date() + timedelta(days=365),
+                  accreditation_statement="Accredited by the ACCME.", topics=tuple(topics),
+                  specialties=("family medicine",), professions=("physician_md", "nurse"))
+    fields.update(details)
+    course = authoring.create_course(author, org, CourseDetails(**fields), now=now)
+    for code, amount in designations:
+        if code == "acpe" and not course.draft_version.acpe_uan:
+            course.draft_version.acpe_uan = "0000-0000-26-001-H01-P"
+        authoring.set_designation(author, course, code, Decimal(amount), now=now)
+    authoring.add_person(author, course, name="Dr Faculty", credentials="MD", role="faculty", attested_none=True,
+                         now=now)
+    module = authoring.add_module(author, course, "Module one", now=now)
+    for i in range(lessons):
+        lesson = authoring.add_lesson(author, course, module.id, title=f"Lesson {i + 1}", kind="text", now=now)
+        authoring.update_lesson(author, course, lesson.id, title=lesson.title, body=f"Text of lesson {i + 1}.",
+                                now=now)
+    if quiz:
+        q = authoring.add_lesson(author, course, module.id, title="Check your understanding", kind="quiz", now=now)
+        authoring.update_quiz(author, course, q.id, pass_mark_pct=100, max_attempts=3, shuffle=True, now=now)
+        authoring.add_question(author, course, q.id, kind="single", text="Pick B", rationale="Because B.",
+                               options=[("A", False), ("B", True), ("C", False)], now=now)
+        authoring.add_question(author, course, q.id, kind="multiple", text="Pick A and C", rationale="Both.",
+                               options=[("A", True), ("B", False), ("C", True)], now=now)
+    if publish:
+        workflow.submit_for_review(author, course, now=now)
+        workflow.publish(author, course, now=now)
+    db.session.flush()
+    return course

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from lms.extensions import db
 from lms.main import bp
 from lms.orgs.models import Membership
+from lms.types import utcnow
 
 
 @bp.route("/")
@@ -33,7 +34,10 @@ def dashboard():
             ("a licence", not current_user.licences and current_user.profession != "other"),
         ) if missing
     ]
-    return render_template("lms/main/dashboard.html", memberships=memberships, profile_gaps=profile_gaps)
+    from courses.services import dashboard_for
+
+    return render_template("lms/main/dashboard.html", memberships=memberships, profile_gaps=profile_gaps,
+                           course_board=dashboard_for(current_user, utcnow()))
 
 
 @bp.route("/policy")
