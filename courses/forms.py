@@ -161,7 +161,7 @@ def evaluation_form(items, formdata=None):
     for item in items:
         if item.kind == "likert":
             validators = [InputRequired("Choose a rating.")] if item.required else [Optional()]
-            setattr(EvaluationForm, f"item_{item.id}", RadioField(item.text, choices=LIKERT, validators=validators))
+            setattr(EvaluationForm, f"item_{item.id}", RadioField(item.text, choices=choices(LIKERT), validators=validators))
         else:
             validators = [DataRequired("Please answer.")] if item.required else [Optional()]
             setattr(EvaluationForm, f"item_{item.id}", TextAreaField(
@@ -183,8 +183,8 @@ def attempt_form(attempt, questions_by_id, formdata=None):
         options = {o.id: o for o in question.options}
         shown = [(oid, options[oid].text) for oid in order.get("options", {}).get(str(qid), []) if oid in options]
         if question.kind == "multiple":
-            field = MultiCheckboxField(question.text, choices=shown, coerce=int)
+            field = MultiCheckboxField(question.text, choices=choices(shown), coerce=int)
         else:
-            field = RadioField(question.text, choices=shown, coerce=int, validators=[Optional()])
+            field = RadioField(question.text, choices=choices(shown), coerce=int, validators=[Optional()])
         setattr(AttemptForm, f"q_{qid}", field)
     return AttemptForm(formdata=formdata) if formdata is not None else AttemptForm()
