@@ -250,9 +250,6 @@ def settings_provisioning(*, lobby: bool, passcode: str | None, max_occupants: i
 
 # --- Prosody event_sync (self-hosted push) -------------------------------------------------
 
-_SYNC_KINDS = {"muc-occupant-joined": "joined", "muc-occupant-left": "left", "muc-room-destroyed": "destroyed"}
-
-
 def parse_event_sync(path_kind: str, payload: dict) -> AttendanceEvent:
     """jitsi-contrib event_sync: ``/events/occupant/joined|left``, ``/events/room/destroyed``."""
     kinds = {"occupant/joined": "joined", "occupant/left": "left", "room/destroyed": "destroyed",
@@ -299,13 +296,14 @@ def fetch_room_occupants(room_name: str, *, retries: int | None = None) -> list[
     headers = {"Host": _config("JITSI_MUC_HOST")} if _config("JITSI_MUC_HOST") else {}
     attempts = 1 + (retries if retries is not None else int(_config("JITSI_POLL_RETRIES", 2)))
     backoff = float(_config("JITSI_POLL_BACKOFF", 0.5))
+    timeout = tuple(_config("JITSI_POLL_TIMEOUT") or (3, 5))  # (connect, read) seconds
     last_error: Exception | None = None
     for attempt in range(attempts):
         if attempt:
             time.sleep(backoff * attempt)
         try:
-            response = requests.get(f"{base.rstrip('/')}/room", params=params, headers=headers, timeout=(3, 5),
-                                    allow_redirects=False)
+            response = requests.get(f"{base.rstrip('/')}/room", params=params, headers=headers,
+                                    timeout=timeout, allow_redirects=False)
         except requests.RequestException as exc:
             last_error = exc
             continue
