@@ -282,7 +282,8 @@ def move(items: list, item, direction: str) -> None:
     j = i - 1 if direction == "up" else i + 1
     if 0 <= j < len(ordered):
         ordered[i], ordered[j] = ordered[j], ordered[i]
-    _renumber(ordered)
+    for n, each in enumerate(ordered):
+        each.position = n
 
 
 def _renumber(items) -> None:
