@@ -67,7 +67,7 @@ def test_credit_properties(ivs, window, designation):
     start, length = window
     windows = [iv(start, start + length)]
     credit = live_credit_hours(ivs, windows, designation)
-    meeting_hours = Decimal(length) / 60
+    meeting_hours = Decimal((windows[0][1] - windows[0][0]).total_seconds()) / 3600
     assert credit >= 0
     assert credit <= designation
     assert credit <= meeting_hours  # never more than the meeting (accredited) length
