@@ -65,6 +65,14 @@ class CourseForm(FlaskForm):
             raise ValidationError("Write the UAN as 0000-0000-26-001-H01-P.")
 
 
+class NewCourseForm(FlaskForm):
+    title = StringField("Title", filters=[strip], validators=[DataRequired(), Length(max=200), NoPHI()])
+    format = SelectField("Format", choices=choices(FORMATS.items()))
+    estimated_minutes = IntegerField("Estimated time (minutes)", default=60,
+                                     validators=[InputRequired(), NumberRange(min=1, max=6000)])
+    submit = SubmitField("Create course")
+
+
 class DesignationForm(FlaskForm):
     credit_type = SelectField("Credit type")
     max_amount = DecimalField("Maximum", places=2, validators=[InputRequired(), NumberRange(min=0.25, max=500)])

@@ -11,7 +11,7 @@ from courses import authoring, bp, workflow
 from courses.access import get_course_or_404
 from courses.authoring import CourseDetails, split_tags
 from courses.forms import (MAX_OPTIONS, AssessmentForm, ConfirmForm, CourseForm, DesignationForm, EvaluationItemForm,
-                           LessonForm, ModuleForm, NewLessonForm, PersonForm, QuestionForm, QuizSettingsForm,
+                           LessonForm, ModuleForm, NewCourseForm, NewLessonForm, PersonForm, QuestionForm, QuizSettingsForm,
                            RelationshipForm, UploadForm)
 from courses.models import Course, CourseVersion
 from courses.services import load_version
@@ -32,7 +32,7 @@ def manage(org_id: int):
     courses = db.paginate(select(Course).where(Course.org_id == org.id).options(
         selectinload(Course.current_version), selectinload(Course.draft_version)).order_by(Course.id.desc()),
         page=page_number(), per_page=per_page(), error_out=False)
-    return render_template("courses/manage.html", org=org, courses=courses, form=CourseForm())
+    return render_template("courses/manage.html", org=org, courses=courses, form=NewCourseForm())
 
 
 def _details(form: CourseForm) -> CourseDetails:
@@ -51,12 +51,14 @@ def _details(form: CourseForm) -> CourseDetails:
 @login_required
 def create(org_id: int):
     org = get_org_or_404(org_id, "educator")
-    form = CourseForm()
+    form = NewCourseForm()
     if not form.validate_on_submit():
         flash_errors(form)
         return redirect(url_for("courses.manage", org_id=org.id))
+    details = CourseDetails(title=form.title.data, format=form.format.data,
+                            estimated_minutes=form.estimated_minutes.data)
     try:
-        course = authoring.create_course(actor(), org, _details(form), now=now())
+        course = authoring.create_course(actor(), org, details, now=now())
     except authoring.CourseError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
