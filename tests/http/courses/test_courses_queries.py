@@ -1,0 +1,66 @@
+"""The catalog, a course page and the learner dashboard run a bounded number of SQL queries.
+
+Each page is rendered for a small and a large dataset; the number of statements must not grow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from sqlalchemy import event
+
+from courses import services
+from lms.types import utcnow
+from tests.factories import make_course, make_member, make_org, make_user
+
+
+@contextlib.contextmanager
+def count_queries(engine):
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "PRAGMA")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _world(n: int, lessons: int):
+    org = make_org(kind="provider")
+    author = make_member(org, role="educator").user
+    learner = make_user()
+    courses = [make_course(org, author=author, lessons=lessons, topics=(f"topic {i % 3}", "hipaa")) for i in range(n)]
+    now = utcnow()
+    for course in courses:
+        enrolment = services.enrol(learner, course, now=now)
+        for lesson in course.current_version.lessons[:2]:
+            services.view_lesson(enrolment, lesson, now=now)
+    return learner, courses
+
+
+def _measure(app, client, db, n, lessons):
+    learner, courses = _world(n, lessons)
+    client.login(learner)
+    counts = {}
+    for name, url in (("catalog", "/courses/?topic=hipaa"), ("course", f"/courses/{courses[-1].id}"),
+                      ("dashboard", "/dashboard"), ("mine", "/courses/mine")):
+        client.get(url)  # warm caches (login, templates)
+        with count_queries(db.engine) as statements:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts[name] = len(statements)
+    return counts
+
+
+@pytest.mark.parametrize("small, large", [((2, 1), (12, 8))])
+def test_pages_run_a_bounded_number_of_queries(app, make_client, db, small, large):
+    few = _measure(app, make_client(), db, *small)
+    many = _measure(app, make_client(), db, *large)
+    assert many == few, f"query counts grew with the data: {few} -> {many}"
+    assert max(many.values()) <= 25
+    assert min(few.values()) >= 3, few  # the listener really sees the requests
