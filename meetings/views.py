@@ -49,16 +49,18 @@ def _me() -> User:
 
 @bp.record_once
 def _allow_test_scheme(state):
-    """Tests serve a stand-in external_api.js over http on loopback (JITSI_SCHEME=http): let the CSP,
-    which names https://JITSI_DOMAIN, name that origin instead. Real deployments keep https."""
+    """Tests serve a stand-in external_api.js over http on loopback (JITSI_SCHEME=http, JITSI_DOMAIN
+    127.0.0.1:port): the CSP, built at start-up for https://JITSI_DOMAIN, must name that origin instead.
+    Real deployments keep https and their domain, and this changes nothing."""
     app = state.app
+    startup = app.config.get("JITSI_DOMAIN")
 
     @app.after_request
-    def _jitsi_scheme(response):
+    def _jitsi_origin(response):
         scheme, domain = app.config.get("JITSI_SCHEME") or "https", app.config.get("JITSI_DOMAIN")
         csp = response.headers.get("Content-Security-Policy")
-        if scheme != "https" and domain and csp:
-            response.headers["Content-Security-Policy"] = csp.replace(f"https://{domain}", f"{scheme}://{domain}")
+        if csp and startup and (scheme != "https" or domain != startup):
+            response.headers["Content-Security-Policy"] = csp.replace(f"https://{startup}", f"{scheme}://{domain}")
         return response
 
 
@@ -356,7 +358,7 @@ def save_minutes(meeting_id: int):
     else:
         for error in form.minutes.errors:
             flash(error, "danger")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#minutes")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#meeting-minutes")
 
 
 @bp.route("/<int:meeting_id>/actions", methods=["POST"])
@@ -411,7 +413,7 @@ def acknowledge(meeting_id: int):
     else:
         db.session.commit()
         flash("You have read and signed the minutes.", "success")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#minutes")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#meeting-minutes")
 
 
 from meetings import attendance_views as _attendance_views  # noqa: E402,F401
