@@ -83,4 +83,8 @@ def seed() -> list[tuple[str, str]]:
                 orgs.add_to_team(clinical, m)
             elif m.user.email.startswith("frontdesk"):
                 orgs.add_to_team(admin_team, m)
+    from courses.demo import seed_courses
+
+    db.session.flush()
+    seed_courses(users, provider, now)
     return [(email, role) for email, *_, role in PEOPLE]
