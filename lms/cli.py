@@ -48,3 +48,20 @@ def seed_demo() -> None:
     for email, role in accounts:
         click.echo(f"  {email.ljust(width)}  {role}")
     click.echo(f"\nOpen {current_app.config['PUBLIC_URL']}/ and log in.\n")
+
+
+@lms_cli.command("poll-attendance")
+def poll_attendance() -> None:
+    """Queue one attendance poll per meeting running now (run every minute from cron)."""
+    from lms.jobs import enqueue
+    from lms.types import utcnow
+    from meetings.jobs import poll_meeting
+    from meetings.tracking import meetings_to_poll
+
+    if not current_app.config.get("JITSI_MUC_SIZE_URL"):
+        click.echo("JITSI_MUC_SIZE_URL is not set: nothing to poll.")
+        return
+    ids = meetings_to_poll(utcnow())
+    for meeting_id in ids:
+        enqueue(poll_meeting, meeting_id, job_timeout=60, retries=0)
+    click.echo(f"{len(ids)} running meeting(s) queued for an attendance poll.")

@@ -87,4 +87,8 @@ def seed() -> list[tuple[str, str]]:
 
     db.session.flush()
     seed_courses(users, provider, now)
+    from meetings.demo import seed_meetings
+
+    db.session.flush()
+    seed_meetings(users, practice, provider, now)
     return [(email, role) for email, *_, role in PEOPLE]
