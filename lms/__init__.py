@@ -71,7 +71,17 @@ def _init_database(app: Flask) -> None:
 
             @event.listens_for(db.engine, "begin")
             def _sqlite_begin(connection):
-                connection.exec_driver_sql("BEGIN")
+                # A deferred transaction that reads and then writes fails at once with "database
+                # is locked" when another writer got there first (SQLite cannot wait for the
+                # upgrade). Writes therefore take the write lock up front and wait their turn
+                # (busy_timeout); reads stay deferred so they run side by side.
+                connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    from flask import has_request_context, request
+
+    return not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def _init_login(app: Flask) -> None:
@@ -101,6 +111,10 @@ def _register_blueprints(app: Flask) -> None:
     from lms.admin import views as _admin_views  # noqa: F401
     from lms.auth import bp as auth_bp
     from lms.auth import views as _auth_views  # noqa: F401
+    from lms.credits import bp as credits_bp
+    from lms.credits import reports as _credits_reports  # noqa: F401
+    from lms.credits import requirement_views as _credits_requirements  # noqa: F401
+    from lms.credits import views as _credits_views  # noqa: F401
     from lms.main import bp as main_bp
     from lms.main import views as _main_views  # noqa: F401
     from lms.orgs import bp as orgs_bp
@@ -109,11 +123,10 @@ def _register_blueprints(app: Flask) -> None:
     from lms.users import views as _users_views  # noqa: F401
     from meetings import bp as meetings_bp
     from meetings import views as _meetings_views  # noqa: F401
-
     from courses import bp as courses_bp
     from courses import views as _courses_views  # noqa: F401
 
-    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, meetings_bp, courses_bp):
+    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, credits_bp, meetings_bp, courses_bp):
         app.register_blueprint(bp)
 
 

@@ -1,0 +1,127 @@
+"""Licence and board requirements: pick a template or define one, see progress and the gap."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.credits import bp
+from lms.credits import services as credits
+from lms.credits.forms import CustomRequirementForm, TemplateRequirementForm, credit_type_choices
+from lms.credits.models import CreditType, Requirement
+from lms.credits.requirement_templates import BY_CODE, TEMPLATES
+from lms.credits.requirements import Rule, progress
+from lms.extensions import db
+from lms.forms import choices
+from lms.orgs.forms import ConfirmForm
+from lms.types import utcnow
+
+
+def rule_for(requirement: Requirement) -> Rule:
+    return Rule(
+        total_required=Decimal(requirement.total_required), cycle_start=requirement.cycle_start,
+        cycle_end=requirement.cycle_end, credit_types=frozenset(requirement.credit_types or ()),
+        topic_minimums={k: Decimal(v) for k, v in (requirement.topic_minimums or {}).items()},
+        one_time=requirement.one_time,
+    )
+
+
+def requirement_progress(learner_id: int, today: date):
+    """Each of the learner's requirements with its progress (two queries in all)."""
+    requirements = db.session.scalars(select(Requirement).where(Requirement.learner_id == learner_id)
+                                      .order_by(Requirement.cycle_end.is_(None), Requirement.cycle_end)).all()
+    if not requirements:
+        return []
+    lines = credits.ledger_lines(credits.transcript(learner_id))
+    return [(r, progress(rule_for(r), lines, today)) for r in requirements]
+
+
+def _forms():
+    types = db.session.scalars(select(CreditType).order_by(CreditType.sort_order)).all()
+    template_form = TemplateRequirementForm()
+    template_form.template_code.choices = choices((t.code, t.name) for t in TEMPLATES)
+    custom_form = CustomRequirementForm()
+    custom_form.credit_types.choices = choices([("", "Any credit type")]) + credit_type_choices(types)
+    return template_form, custom_form
+
+
+@bp.route("/requirements")
+@login_required
+def requirements():
+    template_form, custom_form = _forms()
+    return _render(template_form, custom_form)
+
+
+def _render(template_form, custom_form, status=200):
+    today = utcnow().date()
+    return render_template("lms/credits/requirements.html", items=requirement_progress(current_user.id, today),
+                           template_form=template_form, custom_form=custom_form, templates=TEMPLATES,
+                           by_code=BY_CODE, confirm_form=ConfirmForm(), fmt=credits.fmt, today=today), status
+
+
+@bp.route("/requirements/template", methods=["POST"])
+@login_required
+def add_template_requirement():
+    template_form, custom_form = _forms()
+    if template_form.validate_on_submit():
+        template = BY_CODE[template_form.template_code.data]
+        end = template_form.cycle_end.data
+        if not template.one_time and end is None:
+            template_form.cycle_end.errors.append("Give the date your current cycle ends (your renewal date).")
+        else:
+            start = end - relativedelta(years=template.cycle_years) + relativedelta(days=1) if end and template.cycle_years else None
+            db.session.add(Requirement(
+                learner_id=current_user.id, template_code=template.code, name=template.name, cycle_start=start,
+                cycle_end=end, total_required=template.total, credit_types=list(template.credit_types),
+                topic_minimums={k: str(v) for k, v in template.topic_minimums.items()}, one_time=template.one_time,
+                source=template.source, created_at=utcnow()))
+            db.session.commit()
+            flash(f"Tracking {template.name}.", "success")
+            return redirect(url_for("credits.requirements"))
+    return _render(template_form, custom_form, 422)
+
+
+@bp.route("/requirements/custom", methods=["POST"])
+@login_required
+def add_custom_requirement():
+    template_form, custom_form = _forms()
+    if custom_form.validate_on_submit():
+        f = custom_form
+        try:
+            total = credits.parse_amount(f.total_required.data)
+            hours = credits.parse_amount(f.topic_hours.data) if f.topic.data else None
+        except credits.InvalidAmount as exc:
+            f.total_required.errors.append(str(exc))
+        else:
+            if f.cycle_start.data and f.cycle_end.data and f.cycle_start.data > f.cycle_end.data:
+                f.cycle_end.errors.append("The cycle must end after it starts.")
+            elif not f.one_time.data and not f.cycle_end.data:
+                f.cycle_end.errors.append("Give the cycle's end, or mark the requirement one-time.")
+            else:
+                db.session.add(Requirement(
+                    learner_id=current_user.id, name=f.name.data, cycle_start=f.cycle_start.data,
+                    cycle_end=f.cycle_end.data, total_required=total,
+                    credit_types=[f.credit_types.data] if f.credit_types.data else [],
+                    topic_minimums={f.topic.data: str(hours)} if hours else {}, one_time=f.one_time.data,
+                    source="Defined by you", created_at=utcnow()))
+                db.session.commit()
+                flash("Requirement added.", "success")
+                return redirect(url_for("credits.requirements"))
+    return _render(template_form, custom_form, 422)
+
+
+@bp.route("/requirements/<int:requirement_id>/delete", methods=["POST"])
+@login_required
+def delete_requirement(requirement_id: int):
+    requirement = db.session.get(Requirement, requirement_id)
+    if requirement is None or requirement.learner_id != current_user.id or not ConfirmForm().validate_on_submit():
+        abort(404)
+    db.session.delete(requirement)
+    db.session.commit()
+    flash("Requirement removed. Your credit records are unchanged.", "info")
+    return redirect(url_for("credits.requirements"))
