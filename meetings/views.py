@@ -10,7 +10,7 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
                    url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from lms import jobs as job_queue
 from lms.extensions import db
@@ -22,7 +22,7 @@ from lms.users.models import User
 from meetings import bp, ical, jitsi, services
 from meetings.forms import CREDIT_CODES, ActionItemForm, ConfirmForm, MeetingForm, MinutesForm
 from meetings.jobs import send_cancellations, send_invitations
-from meetings.models import ActionItem, Meeting, MeetingEvaluation, MinutesAcknowledgement
+from meetings.models import ActionItem, Meeting, MinutesAcknowledgement
 from meetings.tracking import credible_spans
 
 
@@ -194,10 +194,11 @@ def new(org_id: int):
         except services.MeetingError as exc:
             _form_error(form, exc)
         else:
+            meeting_id = meeting.id  # read before the commit: the job must not wait on this request
             db.session.commit()
-            job_queue.enqueue(send_invitations, meeting.id, "invite")
+            job_queue.enqueue(send_invitations, meeting_id, "invite")
             flash("The meeting is scheduled and invitations are on their way.", "success")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            return redirect(url_for("meetings.show", meeting_id=meeting_id))
     return render_template("meetings/form.html", form=form, org=org, meeting=None), 422 if form.errors or \
         form.form_errors else 200
 
@@ -228,11 +229,11 @@ def edit(meeting_id: int):
             _form_error(form, exc)
         else:
             db.session.commit()
-            job_queue.enqueue(send_invitations, meeting.id, "update")
+            job_queue.enqueue(send_invitations, meeting_id, "update")
             if removed:
-                job_queue.enqueue(send_cancellations, meeting.id, *sorted(removed))
+                job_queue.enqueue(send_cancellations, meeting_id, *sorted(removed))
             flash("The meeting is updated and invitees have the new details.", "success")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+            return redirect(url_for("meetings.show", meeting_id=meeting_id))
     return render_template("meetings/form.html", form=form, org=meeting.org, meeting=meeting), 422 if \
         form.errors or form.form_errors else 200
 
@@ -249,9 +250,9 @@ def cancel(meeting_id: int):
         flash(str(exc), "warning")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
     db.session.commit()
-    job_queue.enqueue(send_invitations, meeting.id, "cancel")
+    job_queue.enqueue(send_invitations, meeting_id, "cancel")
     flash("The meeting is cancelled; invitees are told and their calendars updated.", "success")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return redirect(url_for("meetings.show", meeting_id=meeting_id))
 
 
 # --- the meeting page ----------------------------------------------------------------------
