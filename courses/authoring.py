@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
-
-from courses.models import (PERSON_ROLES, QUESTION_KINDS, RELATIONSHIP_NATURES, Course, CourseFile, CourseModule,
-                            CoursePerson, CourseTag, CourseVersion, CreditDesignation, EvaluationItem,
-                            FinancialRelationship, Lesson, Quiz, QuizOption, QuizQuestion)
+from courses.models import (PERSON_ROLES, RELATIONSHIP_NATURES, Course, CoursePerson, CourseTag, CourseVersion,
+                            CreditDesignation, EvaluationItem, FinancialRelationship)
 from lms.activities import FORMATS
 from lms.audit.services import record
 from lms.credits.models import CreditType
@@ -180,7 +177,7 @@ def set_designation(actor, course: Course, code: str, amount: Decimal, *, now: d
 
 def remove_designation(actor, course: Course, designation_id: int, *, now: datetime) -> None:
     version = draft_of(course)
-    designation = _child(version.designations, designation_id)
+    designation = child(version.designations, designation_id)
     version.designations.remove(designation)
     _refresh_max_credit(version)
     db.session.flush()
@@ -190,7 +187,7 @@ def _refresh_max_credit(version: CourseVersion) -> None:
     version.max_credit = max((d.max_amount for d in version.designations), default=Decimal("0"))
 
 
-def _child(items, item_id: int):
+def child(items, item_id: int):
     for item in items:
         if item.id == item_id:
             return item
@@ -214,7 +211,7 @@ def add_person(actor, course: Course, *, name: str, credentials: str, role: str,
 
 def remove_person(actor, course: Course, person_id: int, *, now: datetime) -> None:
     version = draft_of(course)
-    version.people.remove(_child(version.people, person_id))
+    version.people.remove(child(version.people, person_id))
     db.session.flush()
 
 
@@ -222,7 +219,7 @@ def add_relationship(actor, course: Course, person_id: int, *, company: str, nat
                      now: datetime) -> FinancialRelationship:
     """Record a financial relationship with an ineligible company within the 24-month look-back."""
     version = draft_of(course)
-    person = _child(version.people, person_id)
+    person = child(version.people, person_id)
     if nature not in RELATIONSHIP_NATURES:
         raise CourseError("Choose the nature of the relationship.")
     # Standard 3 asks about the prior 24 months; older relationships are not disclosed.
@@ -238,7 +235,7 @@ def add_relationship(actor, course: Course, person_id: int, *, company: str, nat
 def assess_relationship(actor, course: Course, relationship_id: int, *, is_relevant: bool | None, mitigation: str,
                         now: datetime) -> FinancialRelationship:
     version = draft_of(course)
-    rel = _child([r for p in version.people for r in p.relationships], relationship_id)
+    rel = child([r for p in version.people for r in p.relationships], relationship_id)
     rel.is_relevant = is_relevant
     rel.mitigation = mitigation.strip()
     db.session.flush()
@@ -247,168 +244,17 @@ def assess_relationship(actor, course: Course, relationship_id: int, *, is_relev
 
 def remove_relationship(actor, course: Course, relationship_id: int, *, now: datetime) -> None:
     version = draft_of(course)
-    rel = _child([r for p in version.people for r in p.relationships], relationship_id)
+    rel = child([r for p in version.people for r in p.relationships], relationship_id)
     rel.person.relationships.remove(rel)
     db.session.flush()
 
 
-# --- modules and lessons ------------------------------------------------------------------------
-
-
-def add_module(actor, course: Course, title: str, *, now: datetime) -> CourseModule:
-    version = draft_of(course)
-    module = CourseModule(title=title, position=len(version.modules))
-    version.modules.append(module)
-    db.session.flush()
-    return module
-
-
-def rename_module(actor, course: Course, module_id: int, title: str, *, now: datetime) -> None:
-    _child(draft_of(course).modules, module_id).title = title
-    db.session.flush()
-
-
-def remove_module(actor, course: Course, module_id: int, *, now: datetime) -> None:
-    version = draft_of(course)
-    version.modules.remove(_child(version.modules, module_id))
-    _renumber(version.modules)
-    db.session.flush()
-
-
-def move(items: list, item, direction: str) -> None:
-    """Swap ``item`` with its neighbour ("up" or "down") and renumber positions 0..n-1."""
-    ordered = sorted(items, key=lambda x: (x.position, x.id))
-    i = ordered.index(item)
-    j = i - 1 if direction == "up" else i + 1
-    if 0 <= j < len(ordered):
-        ordered[i], ordered[j] = ordered[j], ordered[i]
-    for n, each in enumerate(ordered):
-        each.position = n
-
-
-def _renumber(items) -> None:
+def renumber(items) -> None:
     for n, item in enumerate(sorted(items, key=lambda x: (x.position, x.id))):
         item.position = n
 
 
-def move_module(actor, course: Course, module_id: int, direction: str, *, now: datetime) -> None:
-    version = draft_of(course)
-    move(version.modules, _child(version.modules, module_id), direction)
-    db.session.flush()
-
-
-def add_lesson(actor, course: Course, module_id: int, *, title: str, kind: str, now: datetime) -> Lesson:
-    version = draft_of(course)
-    module = _child(version.modules, module_id)
-    if kind not in ("text", "video", "quiz"):
-        raise CourseError("Choose a kind of lesson.")
-    lesson = Lesson(title=title, kind=kind, version_id=version.id, position=len(module.lessons))
-    module.lessons.append(lesson)
-    if kind == "quiz":
-        lesson.quiz = Quiz()
-    db.session.flush()
-    return lesson
-
-
-def lesson_of(course: Course, lesson_id: int) -> Lesson:
-    return _child(draft_of(course).lessons, lesson_id)
-
-
-def update_lesson(actor, course: Course, lesson_id: int, *, title: str, body: str, embed_url: str | None = None,
-                  now: datetime) -> Lesson:
-    lesson = lesson_of(course, lesson_id)
-    lesson.title, lesson.body = title, body
-    if lesson.kind == "video":
-        lesson.embed_url = embed_url or None
-    db.session.flush()
-    return lesson
-
-
-def move_lesson(actor, course: Course, lesson_id: int, direction: str, *, now: datetime) -> None:
-    lesson = lesson_of(course, lesson_id)
-    move(lesson.module.lessons, lesson, direction)
-    db.session.flush()
-
-
-def remove_lesson(actor, course: Course, lesson_id: int, *, now: datetime) -> None:
-    lesson = lesson_of(course, lesson_id)
-    module = lesson.module
-    module.lessons.remove(lesson)
-    _renumber(module.lessons)
-    db.session.flush()
-
-
-def attach_file(actor, course: Course, lesson_id: int, stored, *, kind: str, now: datetime) -> CourseFile:
-    lesson = lesson_of(course, lesson_id)
-    if kind == "video":
-        for old in [f for f in lesson.files if f.kind == "video"]:
-            lesson.files.remove(old)
-        lesson.embed_url = None
-    f = CourseFile(kind=kind, stored_name=stored.stored_name, original_name=stored.original_name,
-                   content_type=stored.content_type, size=stored.size, created_at=now)
-    lesson.files.append(f)
-    db.session.flush()
-    return f
-
-
-def remove_file(actor, course: Course, lesson_id: int, file_id: int, *, now: datetime) -> None:
-    lesson = lesson_of(course, lesson_id)
-    lesson.files.remove(_child(lesson.files, file_id))
-    db.session.flush()
-
-
-# --- quizzes and the evaluation ---------------------------------------------------------------
-
-
-def update_quiz(actor, course: Course, lesson_id: int, *, pass_mark_pct: int, max_attempts: int, shuffle: bool,
-                now: datetime) -> Quiz:
-    quiz = lesson_of(course, lesson_id).quiz
-    if quiz is None:
-        raise CourseError("That lesson is not a quiz.")
-    if not 0 <= pass_mark_pct <= 100 or not 1 <= max_attempts <= 20:
-        raise CourseError("The pass mark is 0–100% and attempts 1–20.")
-    quiz.pass_mark_pct, quiz.max_attempts, quiz.shuffle = pass_mark_pct, max_attempts, shuffle
-    db.session.flush()
-    return quiz
-
-
-def add_question(actor, course: Course, lesson_id: int, *, kind: str, text: str, rationale: str,
-                 options: list[tuple[str, bool]], now: datetime) -> QuizQuestion:
-    """Add a question; ``options`` are (text, is_correct). True/false questions get their two options."""
-    quiz = lesson_of(course, lesson_id).quiz
-    if quiz is None:
-        raise CourseError("That lesson is not a quiz.")
-    if kind not in QUESTION_KINDS:
-        raise CourseError("Choose a kind of question.")
-    if kind == "truefalse":
-        correct_true = any(ok for t, ok in options if t.strip().lower() == "true") if options else True
-        options = [("True", correct_true), ("False", not correct_true)]
-    options = [(t.strip(), ok) for t, ok in options if t.strip()]
-    if len(options) < 2:
-        raise CourseError("Give at least two options.")
-    correct = sum(1 for _, ok in options if ok)
-    if correct == 0:
-        raise CourseError("Mark at least one option as correct.")
-    if kind == "single" and correct != 1:
-        raise CourseError("A single-answer question has exactly one correct option.")
-    question = QuizQuestion(kind=kind, text=text, rationale=rationale, position=len(quiz.questions))
-    question.options = [QuizOption(text=t, is_correct=ok, position=n) for n, (t, ok) in enumerate(options)]
-    quiz.questions.append(question)
-    db.session.flush()
-    return question
-
-
-def remove_question(actor, course: Course, lesson_id: int, question_id: int, *, now: datetime) -> None:
-    quiz = lesson_of(course, lesson_id).quiz
-    quiz.questions.remove(_child(quiz.questions, question_id))
-    _renumber(quiz.questions)
-    db.session.flush()
-
-
-def move_question(actor, course: Course, lesson_id: int, question_id: int, direction: str, *, now: datetime) -> None:
-    quiz = lesson_of(course, lesson_id).quiz
-    move(quiz.questions, _child(quiz.questions, question_id), direction)
-    db.session.flush()
+# --- the evaluation ---------------------------------------------------------------------------
 
 
 def reset_evaluation(version: CourseVersion) -> None:
@@ -429,6 +275,6 @@ def add_evaluation_item(actor, course: Course, *, kind: str, text: str, required
 
 def remove_evaluation_item(actor, course: Course, item_id: int, *, now: datetime) -> None:
     version = draft_of(course)
-    version.evaluation_items.remove(_child(version.evaluation_items, item_id))
-    _renumber(version.evaluation_items)
+    version.evaluation_items.remove(child(version.evaluation_items, item_id))
+    renumber(version.evaluation_items)
     db.session.flush()

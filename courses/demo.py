@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from courses import authoring, workflow
+from courses import authoring, content, workflow
 from courses.authoring import CourseDetails
 from courses.models import Course, CourseVersion
 from lms.extensions import db
@@ -123,13 +123,13 @@ def _seed_one(spec: dict, educator, provider, now) -> Course:
         authoring.assess_relationship(educator, course, rel.id, is_relevant=relevant, mitigation=mitigation, now=now)
     authoring.add_person(educator, course, name="Jordan Lee", credentials="RN, MSN", role="planner",
                          attested_none=True, now=now)
-    module = authoring.add_module(educator, course, "Core content", now=now)
+    module = content.add_module(educator, course, "Core content", now=now)
     for title, body in spec["lessons"]:
-        lesson = authoring.add_lesson(educator, course, module.id, title=title, kind="text", now=now)
-        authoring.update_lesson(educator, course, lesson.id, title=title, body=body, now=now)
-    quiz = authoring.add_lesson(educator, course, module.id, title="Check your understanding", kind="quiz", now=now)
+        lesson = content.add_lesson(educator, course, module.id, title=title, kind="text", now=now)
+        content.update_lesson(educator, course, lesson.id, title=title, body=body, now=now)
+    quiz = content.add_lesson(educator, course, module.id, title="Check your understanding", kind="quiz", now=now)
     for kind, text, rationale, options in spec["quiz"]:
-        authoring.add_question(educator, course, quiz.id, kind=kind, text=text, rationale=rationale, options=options,
+        content.add_question(educator, course, quiz.id, kind=kind, text=text, rationale=rationale, options=options,
                                now=now)
     workflow.submit_for_review(educator, course, now=now)
     workflow.publish(educator, course, now=now)

@@ -9,15 +9,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from courses.models import (Course, CourseModule, CoursePerson, CourseTag, CourseVersion, CreditDesignation,
+from courses.models import (Course, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
                             Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
-                            QuizQuestion, QuizResponse)
+                            QuizResponse)
 from lms.extensions import db
 
 # Gaps longer than this between two signs of activity are not counted as time spent.
@@ -45,66 +44,6 @@ class AttemptAlreadySubmitted(LearningError):
 
 class InvalidAnswer(LearningError):
     pass
-
-
-# --- the catalog --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CatalogFilters:
-    q: str = ""
-    specialty: str = ""
-    topic: str = ""
-    credit_type: str = ""
-    format: str = ""
-    profession: str = ""
-    min_credit: Decimal | None = None
-
-
-def parse_credit(value: str | None) -> Decimal | None:
-    try:
-        amount = Decimal((value or "").strip())
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and 0 <= amount <= 1000 else None
-
-
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def catalog_query(filters: CatalogFilters, today: date):
-    """Published, released, unexpired and unarchived current versions matching ``filters``."""
-    query = (select(CourseVersion).join(Course, Course.current_version_id == CourseVersion.id)
-             .where(Course.archived_at.is_(None),
-                    (CourseVersion.release_on.is_(None)) | (CourseVersion.release_on <= today),
-                    (CourseVersion.expires_on.is_(None)) | (CourseVersion.expires_on >= today)))
-    if filters.q:
-        for word in filters.q.split()[:8]:
-            query = query.where(CourseVersion.search_text.like(_like(word), escape="\\"))
-    for kind, value in (("specialty", filters.specialty), ("topic", filters.topic),
-                        ("profession", filters.profession)):
-        if value:
-            query = query.where(exists().where(CourseTag.version_id == CourseVersion.id, CourseTag.kind == kind,
-                                               CourseTag.value == value.lower()))
-    if filters.credit_type:
-        query = query.where(exists().where(CreditDesignation.version_id == CourseVersion.id,
-                                           CreditDesignation.credit_type_code == filters.credit_type))
-    if filters.format:
-        query = query.where(CourseVersion.format == filters.format)
-    if filters.min_credit is not None:
-        query = query.where(CourseVersion.max_credit >= filters.min_credit)
-    return query.options(selectinload(CourseVersion.tags), selectinload(CourseVersion.designations),
-                         selectinload(CourseVersion.course).selectinload(Course.org)).order_by(
-        CourseVersion.published_at.desc(), CourseVersion.id.desc())
-
-
-def tag_choices(kind: str) -> list[str]:
-    """Values of one tag kind used by some published course, for the catalog's filter menus."""
-    return list(db.session.scalars(
-        select(CourseTag.value).join(Course, Course.current_version_id == CourseTag.version_id)
-        .where(CourseTag.kind == kind, Course.archived_at.is_(None)).distinct().order_by(CourseTag.value)))
 
 
 def load_version(version_id: int) -> CourseVersion:

@@ -90,7 +90,7 @@ def make_course(org=None, *, author=None, title=None, publish=True, lessons=1, q
     from datetime import timedelta
     from decimal import Decimal
 
-    from courses import authoring, workflow
+    from courses import authoring, content, workflow
     from courses.authoring import CourseDetails
 
     now = now or utcnow()
@@ -110,17 +110,17 @@ def make_course(org=None, *, author=None, title=None, publish=True, lessons=1, q
         authoring.set_designation(author, course, code, Decimal(amount), now=now)
     authoring.add_person(author, course, name="Dr Faculty", credentials="MD", role="faculty", attested_none=True,
                          now=now)
-    module = authoring.add_module(author, course, "Module one", now=now)
+    module = content.add_module(author, course, "Module one", now=now)
     for i in range(lessons):
-        lesson = authoring.add_lesson(author, course, module.id, title=f"Lesson {i + 1}", kind="text", now=now)
-        authoring.update_lesson(author, course, lesson.id, title=lesson.title, body=f"Text of lesson {i + 1}.",
+        lesson = content.add_lesson(author, course, module.id, title=f"Lesson {i + 1}", kind="text", now=now)
+        content.update_lesson(author, course, lesson.id, title=lesson.title, body=f"Text of lesson {i + 1}.",
                                 now=now)
     if quiz:
-        q = authoring.add_lesson(author, course, module.id, title="Check your understanding", kind="quiz", now=now)
-        authoring.update_quiz(author, course, q.id, pass_mark_pct=100, max_attempts=3, shuffle=True, now=now)
-        authoring.add_question(author, course, q.id, kind="single", text="Pick B", rationale="Because B.",
+        q = content.add_lesson(author, course, module.id, title="Check your understanding", kind="quiz", now=now)
+        content.update_quiz(author, course, q.id, pass_mark_pct=100, max_attempts=3, shuffle=True, now=now)
+        content.add_question(author, course, q.id, kind="single", text="Pick B", rationale="Because B.",
                                options=[("A", False), ("B", True), ("C", False)], now=now)
-        authoring.add_question(author, course, q.id, kind="multiple", text="Pick A and C", rationale="Both.",
+        content.add_question(author, course, q.id, kind="multiple", text="Pick A and C", rationale="Both.",
                                options=[("A", True), ("B", False), ("C", True)], now=now)
     if publish:
         workflow.submit_for_review(author, course, now=now)

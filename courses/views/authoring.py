@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -10,19 +10,14 @@ from sqlalchemy.orm import selectinload
 from courses import authoring, bp, workflow
 from courses.access import get_course_or_404
 from courses.authoring import CourseDetails, split_tags
-from courses.forms import (MAX_OPTIONS, AssessmentForm, ConfirmForm, CourseForm, DesignationForm, EvaluationItemForm,
-                           LessonForm, ModuleForm, NewCourseForm, NewLessonForm, PersonForm, QuestionForm, QuizSettingsForm,
-                           RelationshipForm, UploadForm)
-from courses.models import Course, CourseVersion
-from courses.services import load_version
-from courses.uploads import UploadRefused, embed_hosts, max_bytes, normalise_embed_url, store_upload
-from courses.views.common import actor, flash_errors, now, page_number, per_page, run
+from courses.forms import (AssessmentForm, CourseForm, DesignationForm, EvaluationItemForm, NewCourseForm, PersonForm,
+                           RelationshipForm)
+from courses.models import Course
+from courses.views.common import actor, confirm, editor_context, flash_errors, now, page_number, per_page, run
 from lms.credits.models import CreditType
 from lms.extensions import db
 from lms.forms import choices
 from lms.permissions import get_org_or_404
-
-DIRECTIONS = ("up", "down")
 
 
 @bp.route("/manage/<int:org_id>")
@@ -68,14 +63,6 @@ def create(org_id: int):
     return redirect(url_for("courses.edit", course_id=course.id))
 
 
-def _context(course: Course, tab: str, **extra):
-    version = course.draft_version or course.current_version
-    version = load_version(version.id) if version else None
-    problems = workflow.publish_problems(version, now().date()) if version and version.state == "draft" else []
-    return dict(course=course, version=version, tab=tab, problems=problems, confirm=ConfirmForm(),
-                editable=version is not None and version.state == "draft", **extra)
-
-
 @bp.route("/<int:course_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(course_id: int):
@@ -100,7 +87,7 @@ def edit(course_id: int):
     designation.credit_type.choices = choices(
         (t.code, t.name) for t in db.session.scalars(select(CreditType).order_by(CreditType.sort_order)))
     return render_template("courses/edit/details.html", form=form, designation_form=designation,
-                           **_context(course, "details")), 422 if form.errors or form.form_errors else 200
+                           **editor_context(course, "details")), 422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/<int:course_id>/designations", methods=["POST"])
@@ -121,14 +108,9 @@ def designate(course_id: int):
 @login_required
 def remove_designation(course_id: int, designation_id: int):
     course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
+    confirm()
     return run(lambda: authoring.remove_designation(actor(), course, designation_id, now=now()),
                back=url_for("courses.edit", course_id=course.id) + "#credit", done="Designation removed.")
-
-
-def _confirm():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
 
 
 # --- people and disclosures -------------------------------------------------------------------
@@ -139,7 +121,7 @@ def _confirm():
 def people(course_id: int):
     course = get_course_or_404(course_id, for_edit=True)
     return render_template("courses/edit/people.html", person_form=PersonForm(), relationship_form=RelationshipForm(),
-                           assessment_form=AssessmentForm, **_context(course, "people"))
+                           assessment_form=AssessmentForm, **editor_context(course, "people"))
 
 
 @bp.route("/<int:course_id>/people", methods=["POST"])
@@ -160,7 +142,7 @@ def add_person(course_id: int):
 @login_required
 def remove_person(course_id: int, person_id: int):
     course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
+    confirm()
     return run(lambda: authoring.remove_person(actor(), course, person_id, now=now()),
                back=url_for("courses.people", course_id=course.id), done="Removed.")
 
@@ -198,234 +180,9 @@ def assess_relationship(course_id: int, relationship_id: int):
 @login_required
 def remove_relationship(course_id: int, relationship_id: int):
     course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
+    confirm()
     return run(lambda: authoring.remove_relationship(actor(), course, relationship_id, now=now()),
                back=url_for("courses.people", course_id=course.id), done="Relationship removed.")
-
-
-# --- modules and lessons ----------------------------------------------------------------------
-
-
-@bp.route("/<int:course_id>/edit/content")
-@login_required
-def content(course_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    return render_template("courses/edit/content.html", module_form=ModuleForm(), lesson_form=NewLessonForm(),
-                           **_context(course, "content"))
-
-
-@bp.route("/<int:course_id>/modules", methods=["POST"])
-@login_required
-def add_module(course_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    form = ModuleForm()
-    back = url_for("courses.content", course_id=course.id)
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(back)
-    return run(lambda: authoring.add_module(actor(), course, form.title.data, now=now()) and None, back=back,
-               done="Module added.")
-
-
-@bp.route("/<int:course_id>/modules/<int:module_id>/rename", methods=["POST"])
-@login_required
-def rename_module(course_id: int, module_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    form = ModuleForm()
-    back = url_for("courses.content", course_id=course.id)
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(back)
-    return run(lambda: authoring.rename_module(actor(), course, module_id, form.title.data, now=now()), back=back,
-               done="Module renamed.")
-
-
-@bp.route("/<int:course_id>/modules/<int:module_id>/move/<direction>", methods=["POST"])
-@login_required
-def move_module(course_id: int, module_id: int, direction: str):
-    course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
-    if direction not in DIRECTIONS:
-        abort(404)
-    return run(lambda: authoring.move_module(actor(), course, module_id, direction, now=now()),
-               back=url_for("courses.content", course_id=course.id) + f"#module-{module_id}")
-
-
-@bp.route("/<int:course_id>/modules/<int:module_id>/delete", methods=["POST"])
-@login_required
-def remove_module(course_id: int, module_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
-    return run(lambda: authoring.remove_module(actor(), course, module_id, now=now()),
-               back=url_for("courses.content", course_id=course.id), done="Module deleted.")
-
-
-@bp.route("/<int:course_id>/modules/<int:module_id>/lessons", methods=["POST"])
-@login_required
-def add_lesson(course_id: int, module_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    form = NewLessonForm()
-    back = url_for("courses.content", course_id=course.id)
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(back)
-    try:
-        lesson = authoring.add_lesson(actor(), course, module_id, title=form.title.data, kind=form.kind.data, now=now())
-    except LookupError:
-        abort(404)
-    except authoring.CourseError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(back)
-    db.session.commit()
-    return redirect(url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson.id))
-
-
-def _lesson_or_404(course, lesson_id):
-    version = course.draft_version or course.current_version
-    lesson = next((item for item in (version.lessons if version else []) if item.id == lesson_id), None)
-    if lesson is None:
-        abort(404)
-    return lesson
-
-
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_lesson(course_id: int, lesson_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    lesson = _lesson_or_404(course, lesson_id)
-    form = LessonForm(obj=lesson)
-    if form.validate_on_submit():
-        try:
-            embed = normalise_embed_url(form.embed_url.data, embed_hosts()) if form.embed_url.data else None
-            authoring.update_lesson(actor(), course, lesson.id, title=form.title.data, body=form.body.data or "",
-                                    embed_url=embed, now=now())
-        except UploadRefused as exc:
-            form.embed_url.errors.append(str(exc))
-        except authoring.CourseError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Lesson saved.", "success")
-            return redirect(url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson.id))
-    quiz_form = QuizSettingsForm(obj=lesson.quiz) if lesson.quiz else None
-    return render_template("courses/edit/lesson.html", lesson=lesson, form=form, upload_form=UploadForm(),
-                           quiz_form=quiz_form, question_form=QuestionForm(), max_options=MAX_OPTIONS,
-                           max_video=max_bytes("video"), max_document=max_bytes("attachment"),
-                           **_context(course, "content")), 422 if form.errors or form.form_errors else 200
-
-
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/move/<direction>", methods=["POST"])
-@login_required
-def move_lesson(course_id: int, lesson_id: int, direction: str):
-    course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
-    if direction not in DIRECTIONS:
-        abort(404)
-    return run(lambda: authoring.move_lesson(actor(), course, lesson_id, direction, now=now()),
-               back=url_for("courses.content", course_id=course.id) + f"#lesson-{lesson_id}")
-
-
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/delete", methods=["POST"])
-@login_required
-def remove_lesson(course_id: int, lesson_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
-    return run(lambda: authoring.remove_lesson(actor(), course, lesson_id, now=now()),
-               back=url_for("courses.content", course_id=course.id), done="Lesson deleted.")
-
-
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/upload/<kind>", methods=["POST"])
-@login_required
-def upload(course_id: int, lesson_id: int, kind: str):
-    if kind not in ("video", "attachment"):
-        abort(404)
-    # Raise the request cap for this route only, to the per-kind limit plus room for the form.
-    request.max_content_length = max(max_bytes(kind) + 1024 * 1024, current_app.config.get("MAX_CONTENT_LENGTH") or 0) \
-        if kind == "video" else max_bytes(kind) + 1024 * 1024
-    course = get_course_or_404(course_id, for_edit=True)
-    back = url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson_id)
-    form = UploadForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(back)
-    lesson = _lesson_or_404(course, lesson_id)
-    if kind == "video" and lesson.kind != "video":
-        abort(404)
-    try:
-        stored = store_upload(form.file.data.stream, form.file.data.filename, kind)
-    except UploadRefused as exc:
-        flash(str(exc), "danger")
-        return redirect(back)
-    return run(lambda: authoring.attach_file(actor(), course, lesson.id, stored, kind=kind, now=now()) and None,
-               back=back, done=f"{stored.original_name} uploaded.")
-
-
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/files/<int:file_id>/delete", methods=["POST"])
-@login_required
-def remove_file(course_id: int, lesson_id: int, file_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
-    return run(lambda: authoring.remove_file(actor(), course, lesson_id, file_id, now=now()),
-               back=url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson_id), done="File removed.")
-
-
-# --- quizzes ----------------------------------------------------------------------------------
-
-
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/quiz", methods=["POST"])
-@login_required
-def quiz_settings(course_id: int, lesson_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    form = QuizSettingsForm()
-    back = url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson_id) + "#quiz"
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(back)
-    return run(lambda: authoring.update_quiz(actor(), course, lesson_id, pass_mark_pct=form.pass_mark_pct.data,
-                                             max_attempts=form.max_attempts.data, shuffle=form.shuffle.data,
-                                             now=now()) and None, back=back, done="Quiz settings saved.")
-
-
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/questions", methods=["POST"])
-@login_required
-def add_question(course_id: int, lesson_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    form = QuestionForm()
-    back = url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson_id) + "#questions"
-    if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(back)
-    if form.kind.data == "truefalse":
-        options = [("True", form.true_is_correct.data == "true"), ("False", form.true_is_correct.data == "false")]
-    else:
-        options = [(getattr(form, f"option_{n}").data or "", getattr(form, f"correct_{n}").data)
-                   for n in range(1, MAX_OPTIONS + 1)]
-    return run(lambda: authoring.add_question(actor(), course, lesson_id, kind=form.kind.data, text=form.text.data,
-                                              rationale=form.rationale.data or "", options=options,
-                                              now=now()) and None, back=back, done="Question added.")
-
-
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/questions/<int:question_id>/move/<direction>", methods=["POST"])
-@login_required
-def move_question(course_id: int, lesson_id: int, question_id: int, direction: str):
-    course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
-    if direction not in DIRECTIONS:
-        abort(404)
-    return run(lambda: authoring.move_question(actor(), course, lesson_id, question_id, direction, now=now()),
-               back=url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson_id) + "#questions")
-
-
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/questions/<int:question_id>/delete", methods=["POST"])
-@login_required
-def remove_question(course_id: int, lesson_id: int, question_id: int):
-    course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
-    return run(lambda: authoring.remove_question(actor(), course, lesson_id, question_id, now=now()),
-               back=url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson_id) + "#questions",
-               done="Question deleted.")
 
 
 # --- the evaluation -----------------------------------------------------------------------------
@@ -436,7 +193,7 @@ def remove_question(course_id: int, lesson_id: int, question_id: int):
 def evaluation_items(course_id: int):
     course = get_course_or_404(course_id, for_edit=True)
     return render_template("courses/edit/evaluation.html", item_form=EvaluationItemForm(),
-                           **_context(course, "evaluation"))
+                           **editor_context(course, "evaluation"))
 
 
 @bp.route("/<int:course_id>/evaluation/items", methods=["POST"])
@@ -457,7 +214,7 @@ def add_evaluation_item(course_id: int):
 @login_required
 def remove_evaluation_item(course_id: int, item_id: int):
     course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
+    confirm()
     return run(lambda: authoring.remove_evaluation_item(actor(), course, item_id, now=now()),
                back=url_for("courses.evaluation_items", course_id=course.id), done="Item removed.")
 
@@ -466,7 +223,7 @@ def remove_evaluation_item(course_id: int, item_id: int):
 @login_required
 def reset_evaluation(course_id: int):
     course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
+    confirm()
     return run(lambda: authoring.reset_evaluation(authoring.draft_of(course)),
                back=url_for("courses.evaluation_items", course_id=course.id), done="Default evaluation restored.")
 
@@ -476,7 +233,7 @@ def reset_evaluation(course_id: int):
 
 def _workflow(course_id: int, action, done: str):
     course = get_course_or_404(course_id, for_edit=True)
-    _confirm()
+    confirm()
     return run(lambda: action(actor(), course, now=now()) and None,
                back=url_for("courses.edit", course_id=course.id), done=done)
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, request
 from flask_login import current_user
 
+from courses import workflow
 from courses.authoring import CourseError, PublishRefused
-from courses.services import LearningError
+from courses.forms import ConfirmForm
+from courses.models import Course
+from courses.services import LearningError, load_version
 from lms.extensions import db
 from lms.types import utcnow
 
@@ -49,6 +52,20 @@ def flash_errors(form) -> None:
         label = getattr(getattr(form, name, None), "label", None)
         for error in errors:
             flash(f"{label.text}: {error}" if label is not None else error, "danger")
+
+
+def editor_context(course: Course, tab: str, **extra):
+    """What every editor page shows: the version being edited, its publish problems and the workflow."""
+    version = course.draft_version or course.current_version
+    version = load_version(version.id) if version else None
+    problems = workflow.publish_problems(version, now().date()) if version and version.state == "draft" else []
+    return dict(course=course, version=version, tab=tab, problems=problems, confirm=ConfirmForm(),
+                editable=version is not None and version.state == "draft", **extra)
+
+
+def confirm():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
 
 
 def now():

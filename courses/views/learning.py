@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from courses import bp
+from courses import catalog as catalog_rules
 from courses import services
 from courses.access import can_author, get_course_or_404
 from courses.forms import ConfirmForm, attempt_form, evaluation_form
 from courses.models import LessonProgress, Quiz, QuizAttempt, QuizQuestion, QuizResponse
-from courses.services import CatalogFilters
 from courses.views.common import actor, flash_errors, now, page_number, per_page, run
 from lms.activities import FORMATS
 from lms.credits.models import CreditType
@@ -24,19 +24,19 @@ from lms.users.models import PROFESSIONS
 @login_required
 def catalog():
     args = request.args
-    filters = CatalogFilters(
+    filters = catalog_rules.CatalogFilters(
         q=(args.get("q") or "").strip()[:100], specialty=(args.get("specialty") or "")[:80],
         topic=(args.get("topic") or "")[:80], credit_type=(args.get("credit_type") or "")[:32],
         format=args.get("format") if args.get("format") in FORMATS else "",
         profession=args.get("profession") if args.get("profession") in PROFESSIONS else "",
-        min_credit=services.parse_credit(args.get("min_credit")))
-    results = db.paginate(services.catalog_query(filters, now().date()), page=page_number(), per_page=per_page(),
+        min_credit=catalog_rules.parse_credit(args.get("min_credit")))
+    results = db.paginate(catalog_rules.catalog_query(filters, now().date()), page=page_number(), per_page=per_page(),
                           error_out=False)
     credit_types = db.session.scalars(select(CreditType).order_by(CreditType.sort_order)).all()
     keep = {k: v for k, v in args.items() if k != "page" and v}
     return render_template("courses/catalog.html", results=results, filters=filters, keep=keep,
-                           credit_types=credit_types, specialties=services.tag_choices("specialty"),
-                           topics=services.tag_choices("topic"), formats=FORMATS, professions=PROFESSIONS)
+                           credit_types=credit_types, specialties=catalog_rules.tag_choices("specialty"),
+                           topics=catalog_rules.tag_choices("topic"), formats=FORMATS, professions=PROFESSIONS)
 
 
 def _version_for(course, enrolment):

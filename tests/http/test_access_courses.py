@@ -92,7 +92,7 @@ MATRIX = {
 
 @pytest.fixture
 def world(db):
-    from courses import authoring, services
+    from courses import authoring, content, services
     from courses.uploads import store_upload
     from lms.types import utcnow
     from tests.factories import make_course, make_member, make_org, make_user
@@ -118,7 +118,7 @@ def world(db):
     draft_lesson = draft_version.lessons[0]
     draft_quiz = next(lesson for lesson in draft_version.lessons if lesson.quiz)
     stored = store_upload(io.BytesIO(b"%PDF-1.4\n%test\n"), "handout.pdf", "attachment")
-    draft_file = authoring.attach_file(people["educator"], draft, draft_lesson.id, stored, kind="attachment", now=now)
+    draft_file = content.attach_file(people["educator"], draft, draft_lesson.id, stored, kind="attachment", now=now)
     from courses.models import CourseFile
 
     published_file = CourseFile(lesson_id=text_lesson.id, kind="attachment", stored_name=stored.stored_name,

@@ -36,7 +36,7 @@ PAYLOAD = " ".join(PAYLOADS)
 @pytest.fixture
 def hostile_course(live_app, unique_email):
     """A published course with a payload in every educator field, a learner who took it, and comments."""
-    from courses import authoring, services, workflow
+    from courses import authoring, content, services, workflow
     from courses.authoring import CourseDetails
     from lms.extensions import db
     from lms.types import utcnow
@@ -60,11 +60,11 @@ def hostile_course(live_app, unique_email):
         rel = authoring.add_relationship(educator, course, person.id, company=PAYLOADS[7], nature="consultant",
                                          ended_on=None, now=now)
         authoring.assess_relationship(educator, course, rel.id, is_relevant=True, mitigation=PAYLOAD, now=now)
-        module = authoring.add_module(educator, course, PAYLOADS[4], now=now)
-        lesson = authoring.add_lesson(educator, course, module.id, title=PAYLOADS[5], kind="text", now=now)
-        authoring.update_lesson(educator, course, lesson.id, title=PAYLOADS[5], body=PAYLOAD, now=now)
-        quiz = authoring.add_lesson(educator, course, module.id, title=PAYLOADS[6], kind="quiz", now=now)
-        authoring.add_question(educator, course, quiz.id, kind="single", text=PAYLOAD, rationale=PAYLOAD,
+        module = content.add_module(educator, course, PAYLOADS[4], now=now)
+        lesson = content.add_lesson(educator, course, module.id, title=PAYLOADS[5], kind="text", now=now)
+        content.update_lesson(educator, course, lesson.id, title=PAYLOADS[5], body=PAYLOAD, now=now)
+        quiz = content.add_lesson(educator, course, module.id, title=PAYLOADS[6], kind="quiz", now=now)
+        content.add_question(educator, course, quiz.id, kind="single", text=PAYLOAD, rationale=PAYLOAD,
                                options=[(PAYLOADS[1], True), (PAYLOADS[7], False)], now=now)
         authoring.add_evaluation_item(educator, course, kind="text", text=PAYLOADS[1], required=False, now=now)
         workflow.submit_for_review(educator, course, now=now)

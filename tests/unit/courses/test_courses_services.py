@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from courses import authoring, reports, services, workflow
+from courses import authoring, catalog, content, reports, services, workflow
 from courses.authoring import CourseDetails, add_months
 from courses.credit_hooks import activity_info, participation
 from courses.models import QuizAttempt
@@ -120,7 +120,7 @@ def test_editing_a_published_course_copies_it_and_learners_keep_their_version(db
     assert draft.designations[0].max_amount == v1.designations[0].max_amount
     assert draft.tag_values("topic") == v1.tag_values("topic")
 
-    authoring.update_lesson(author, course, draft.lessons[0].id, title="Rewritten", body="New", now=NOW)
+    content.update_lesson(author, course, draft.lessons[0].id, title="Rewritten", body="New", now=NOW)
     assert v1.lessons[0].title == "Lesson 1"  # the published version is untouched
     workflow.submit_for_review(author, course, now=NOW)
     workflow.publish(author, course, now=NOW)
@@ -136,16 +136,16 @@ def test_editing_a_published_course_copies_it_and_learners_keep_their_version(db
 def test_published_versions_cannot_be_edited_in_place(db):
     course = make_course(now=NOW)
     with pytest.raises(authoring.NotEditable):
-        authoring.add_module(None, course, "More", now=NOW)
+        content.add_module(None, course, "More", now=NOW)
 
 
 def test_reordering_swaps_neighbours(db):
     course = make_course(publish=False, lessons=3, quiz=False, now=NOW)
     lessons = course.draft_version.lessons
-    authoring.move_lesson(None, course, lessons[2].id, "up", now=NOW)
+    content.move_lesson(None, course, lessons[2].id, "up", now=NOW)
     db.session.expire_all()
     assert [lesson.title for lesson in course.draft_version.lessons] == ["Lesson 1", "Lesson 3", "Lesson 2"]
-    authoring.move_lesson(None, course, lessons[0].id, "up", now=NOW)  # already first: no change
+    content.move_lesson(None, course, lessons[0].id, "up", now=NOW)  # already first: no change
     db.session.expire_all()
     assert [lesson.position for lesson in course.draft_version.lessons] == [0, 1, 2]
 
@@ -272,11 +272,11 @@ def test_video_counts_as_watched_only_without_skipping(db):
     course = make_course(publish=False, quiz=False, now=NOW, require_evaluation=False)
     author = make_member(course.org, role="educator").user
     module = course.draft_version.modules[0]
-    video = authoring.add_lesson(author, course, module.id, title="Video", kind="video", now=NOW)
+    video = content.add_lesson(author, course, module.id, title="Video", kind="video", now=NOW)
     video.embed_url = None
     from courses.uploads import StoredFile
 
-    authoring.attach_file(author, course, video.id, StoredFile("ab" * 16, "v.mp4", "video/mp4", 10), kind="video",
+    content.attach_file(author, course, video.id, StoredFile("ab" * 16, "v.mp4", "video/mp4", 10), kind="video",
                           now=NOW)
     workflow.submit_for_review(author, course, now=NOW)
     workflow.publish(author, course, now=NOW)
@@ -338,7 +338,7 @@ def test_catalog_search_and_filters(db):
     make_course(title="Unpublished opioid draft", publish=False, now=NOW)
 
     def titles(**kw):
-        return {v.title for v in db.session.scalars(services.catalog_query(services.CatalogFilters(**kw),
+        return {v.title for v in db.session.scalars(catalog.catalog_query(catalog.CatalogFilters(**kw),
                                                                            NOW.date()))}
 
     assert "Safer opioid prescribing" in titles(q="OPIOID")
