@@ -7,6 +7,7 @@ into a failure, so CI cannot pass without PostgreSQL, Redis and Chromium.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import email
 import email.policy
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, orm, text
+from sqlalchemy import create_engine, event, orm, text
 from sqlalchemy.engine import make_url
 
 REQUIRE_SERVICES = os.environ.get("CONTINUUM_REQUIRE_SERVICES") == "1"
@@ -119,6 +120,22 @@ def app(tmp_path_factory, database_url):
     app = create_app(base_config(tmp_path_factory.mktemp("app"), database_url))
     upgrade_database(app)
     return app
+
+
+@contextlib.contextmanager
+def count_queries(engine):
+    """Collect the SQL statements run on ``engine`` (transaction control left out)."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "PRAGMA")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
 
 
 class _TestSession(orm.Session):

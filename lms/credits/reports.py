@@ -156,7 +156,7 @@ def pars_csv(kind: str, activity_id: int):
                 f"{u.birth_month:02d}/{u.birth_day:02d}" if u.birth_month and u.birth_day else "",
                 licence.state if licence else "", licence.number if licence else "", u.npi or "",
                 "ABIM" if "ABIM" in boards else "", boards.get("ABIM", ""),
-                line.claim.activity_date.isoformat(), line.claim.credit_type.name, f"{line.net:f}", "Yes",
+                line.claim.activity_date.isoformat(), line.claim.credit_type.name, credits.fmt(line.net), "Yes",
             ])
     return csv_response(f"pars-{kind}-{activity_id}.csv", [
         "First name", "Last name", "Birth month/day (MM/DD)", "Licence state", "Licence number", "NPI",
@@ -176,7 +176,7 @@ def cpe_monitor_csv(kind: str, activity_id: int):
             continue
         rows.append([
             u.nabp_eprofile_id or "", f"{u.birth_month:02d}{u.birth_day:02d}" if u.birth_month and u.birth_day else "",
-            info.acpe_uan or "", line.claim.activity_date.isoformat(), f"{line.net:f}",
+            info.acpe_uan or "", line.claim.activity_date.isoformat(), credits.fmt(line.net),
             "T" if u.profession == "pharmacy_technician" else "P", u.first_name, u.last_name,
         ])
     return csv_response(f"cpe-monitor-{kind}-{activity_id}.csv", [

@@ -66,6 +66,13 @@ def claim(kind: str, activity_id: int):
 
 def _claim(form, learner, kind: str, activity_id: int, options) -> bool:
     """Claim every amount entered, all or nothing; put each problem next to its field."""
+    repeated = [o.credit_type.name for o in options
+                if o.existing is not None and (request.form.get(f"amount_{o.credit_type.code}") or "").strip()]
+    if repeated:
+        # A retried or double-submitted form: the claim is already on the ledger.
+        form.form_errors.append(f"You have already claimed {', '.join(repeated)} for this activity; "
+                                "see your transcript.")
+        return False
     requested = []
     for option in options:
         field = getattr(form, f"amount_{option.credit_type.code}", None)
@@ -129,7 +136,7 @@ def transcript_csv():
     return csv_response(
         f"transcript-{date.today().isoformat()}.csv",
         ["Date", "Activity", "Provider", "Credit type", "Amount", "Unit", "Status", "Self-reported"],
-        ([r.on.isoformat(), r.title, r.provider, r.credit_type.name, f"{r.amount:f}", r.credit_type.unit, r.status,
+        ([r.on.isoformat(), r.title, r.provider, r.credit_type.name, credits.fmt(r.amount), r.credit_type.unit, r.status,
           "yes" if r.self_reported else "no"] for r in rows),
     )
 
