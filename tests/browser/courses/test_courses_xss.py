@@ -49,7 +49,7 @@ def hostile_course(live_app, unique_email):
         make_member(org, educator, role="educator")
         learner = make_user(email=unique_email("xss-learner"))
         course = authoring.create_course(educator, org, CourseDetails(
-            title="XSS " + PAYLOAD + " {{7*7}}", summary=PAYLOAD, description=PAYLOAD, objectives=PAYLOAD,
+            title=("XSS {{7*7}} " + PAYLOAD)[:200], summary=PAYLOAD[:500], description=PAYLOAD, objectives=PAYLOAD,
             format="internet", release_on=now.date() - timedelta(days=1), expires_on=now.date() + timedelta(days=30),
             accreditation_statement=PAYLOAD, topics=(PAYLOAD[:80],), specialties=(PAYLOADS[1][:80],)), now=now)
         from decimal import Decimal
