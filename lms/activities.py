@@ -70,3 +70,32 @@ def activity_info(kind: str, activity_id: int) -> ActivityInfo | None:
 
 def participation(kind: str, learner_id: int, activity_id: int) -> Participation:
     return _hooks(kind).participation(learner_id, activity_id)
+
+
+def activity_info_for(kind: str, learner_id: int, activity_id: int) -> ActivityInfo | None:
+    """The activity as this learner took it: for a course, the version they enrolled in."""
+    hooks = _hooks(kind)
+    taken = getattr(hooks, "enrolment_info", None)
+    info = taken(learner_id, activity_id) if taken else None
+    return info or hooks.activity_info(activity_id)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str
+    id: int
+    title: str
+    url: str
+    credit: str  # e.g. "1.5 AMA PRA Category 1 Credit™"
+
+
+def suggestions(topic: str | None, credit_types: tuple[str, ...], limit: int = 3) -> list[Suggestion]:
+    """Published activities that would count toward a requirement (from packages that offer them)."""
+    found: list[Suggestion] = []
+    for kind in ACTIVITY_KINDS:
+        suggest = getattr(_hooks(kind), "suggest", None)
+        if suggest:
+            found.extend(suggest(topic=topic, credit_types=credit_types, limit=limit - len(found)))
+        if len(found) >= limit:
+            break
+    return found[:limit]

@@ -65,3 +65,14 @@ def poll_attendance() -> None:
     for meeting_id in ids:
         enqueue(poll_meeting, meeting_id, job_timeout=60, retries=0)
     click.echo(f"{len(ids)} running meeting(s) queued for an attendance poll.")
+
+
+@lms_cli.command("send-reminders")
+def send_reminders() -> None:
+    """Send the reminders that are due today. Run it daily from cron; a second run the same day sends nothing."""
+    from lms.credits.reminders import send_requirement_reminders
+    from lms.types import utcnow
+
+    sent = send_requirement_reminders(utcnow())
+    db.session.commit()
+    click.echo(f"{sent} requirement reminder{'' if sent == 1 else 's'} sent.")

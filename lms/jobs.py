@@ -10,7 +10,7 @@ import importlib
 import logging
 from typing import Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from lms.extensions import db
 
@@ -43,7 +43,11 @@ def enqueue(func: Callable, *args, job_timeout: int = 300, retries: int = 3):
     """
     app = current_app
     if not app.config.get("REDIS_URL"):
-        _execute(app, func, args)
+        try:
+            _execute(app, func, args)
+        except Exception:  # logged in _run; like a queued job, a failure does not fail the request
+            if app.config.get("JOBS_RAISE"):
+                raise
         return None
     from rq import Retry
 
@@ -53,15 +57,24 @@ def enqueue(func: Callable, *args, job_timeout: int = 300, retries: int = 3):
 
 
 def _execute(app: Flask, func: Callable, args: tuple):
+    # Inline jobs run in the caller's context and session: a second session would wait on the
+    # first one's SQLite write lock (a request that read after its commit still holds it).
+    if has_app_context() and current_app._get_current_object() is app:
+        return _run(func, args)
     with app.app_context():
-        try:
-            result = func(*args)
-            db.session.commit()
-            return result
-        except Exception:
-            db.session.rollback()
-            log.exception("job %s%r failed", _path(func), args)
-            raise
+        return _run(func, args)
+
+
+def _run(func: Callable, args: tuple):
+    try:
+        db.session.commit()  # the caller's work is already committed; this only ends its transaction
+        result = func(*args)
+        db.session.commit()
+        return result
+    except Exception:
+        db.session.rollback()
+        log.exception("job %s%r failed", _path(func), args)
+        raise
 
 
 def run_job(path: str, *args):

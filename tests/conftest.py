@@ -86,6 +86,7 @@ def base_config(tmp: Path, database_url: str) -> dict:
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASH_PARAMS": FAST_HASH,
+        "JOBS_RAISE": True,  # a failing inline job fails the test instead of only logging
         "PUBLIC_URL": "https://continuum.example.org",
         "JITSI_DOMAIN": "meet.example.org",
     }

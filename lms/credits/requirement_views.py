@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms import activities
 from lms.credits import bp
 from lms.credits import services as credits
 from lms.credits.forms import CustomRequirementForm, TemplateRequirementForm, credit_type_choices
@@ -57,9 +58,21 @@ def requirements():
     return _render(template_form, custom_form)
 
 
+def gap_suggestions(items) -> dict[int, list]:
+    """For each unmet requirement, published activities that would count toward its gap."""
+    found = {}
+    for requirement, p in items:
+        if p.met or (p.days_left is not None and p.days_left < 0):
+            continue
+        topic = next((t.topic for t in p.topics if t.gap > 0), None)
+        found[requirement.id] = activities.suggestions(topic, tuple(requirement.credit_types or ()))
+    return found
+
+
 def _render(template_form, custom_form, status=200):
     today = utcnow().date()
-    return render_template("lms/credits/requirements.html", items=requirement_progress(current_user.id, today),
+    items = requirement_progress(current_user.id, today)
+    return render_template("lms/credits/requirements.html", items=items, suggestions=gap_suggestions(items),
                            template_form=template_form, custom_form=custom_form, templates=TEMPLATES,
                            by_code=BY_CODE, confirm_form=ConfirmForm(), fmt=credits.fmt, today=today), status
 

@@ -148,9 +148,11 @@ def claimed_amounts(learner_id: int, kind: str, activity_id: int) -> dict[str, D
     return {code: Decimal(total).quantize(CENT) for code, total in rows}
 
 
-def load_activity(kind: str, activity_id: int) -> ActivityInfo:
+def load_activity(kind: str, activity_id: int, learner_id: int | None = None) -> ActivityInfo:
+    """The activity; with ``learner_id``, as that learner took it (a course's enrolled version)."""
     try:
-        info = activities.activity_info(kind, activity_id)
+        info = (activities.activity_info_for(kind, learner_id, activity_id) if learner_id is not None
+                else activities.activity_info(kind, activity_id))
     except LookupError:
         info = None
     if info is None:
@@ -161,7 +163,7 @@ def load_activity(kind: str, activity_id: int) -> ActivityInfo:
 def claim_credit(learner: User, kind: str, activity_id: int, credit_type_code: str, amount: Decimal, *,
                  attested: bool, now: datetime, description: str = "", ip: str | None = None) -> CreditEntry:
     """Record a claim: completed activity, evaluation submitted, eligible type, amount within the rules."""
-    info = load_activity(kind, activity_id)
+    info = load_activity(kind, activity_id, learner.id)
     part = activities.participation(kind, learner.id, activity_id)
     if not part.is_complete:
         raise NotReady("Complete the activity before claiming credit.")

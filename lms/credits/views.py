@@ -46,7 +46,7 @@ def _claim_form(options):
 def claim(kind: str, activity_id: int):
     learner = current_user._get_current_object()
     try:
-        info = credits.load_activity(kind, activity_id)
+        info = credits.load_activity(kind, activity_id, learner.id)
     except credits.NotReady:
         abort(404)
     part = activities.participation(kind, learner.id, activity_id)

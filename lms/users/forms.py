@@ -4,7 +4,7 @@ import calendar
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, SubmitField
 from lms.forms import choices, strip
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -74,3 +74,10 @@ class BoardForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     submit = SubmitField("Remove")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
+    confirm = StringField("Type DELETE to confirm", filters=[strip], validators=[DataRequired()])
+    submit = SubmitField("Delete my account")

@@ -75,3 +75,28 @@ def add_board(user: User, *, board: str, diplomate_id: str) -> BoardCertificatio
     cert = BoardCertification(user=user, board=board, diplomate_id=diplomate_id.strip())
     db.session.add(cert)
     return cert
+
+
+def anonymise_account(user: User, *, now: datetime, ip: str | None = None) -> None:
+    """Delete an account the way regulated records allow: the person's details go, the records stay.
+
+    Credit entries (and certificates) are participation records that accreditors require for six
+    years from the activity date, so they are kept, pointing at an anonymous profile.
+    """
+    from lms.auth.services import end_sessions
+    from lms.orgs.models import Membership
+
+    record(user, "account.anonymise", user, now=now, ip=ip)
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.password_hash = None
+    user.first_name, user.last_name, user.credentials = "Deleted", f"user {user.id}", ""
+    user.npi = user.nabp_eprofile_id = None
+    user.birth_month = user.birth_day = None
+    user.consent_to_report = False
+    user.consent_updated_at = now
+    user.anonymised_at = now
+    user.licences.clear()
+    user.board_certifications.clear()
+    for m in db.session.scalars(db.select(Membership).where(Membership.user_id == user.id)):
+        m.deactivated_at = m.deactivated_at or now
+    end_sessions(user)

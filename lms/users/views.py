@@ -9,7 +9,7 @@ from lms.extensions import db
 from lms.types import utcnow
 from lms.users import bp
 from lms.users import services
-from lms.users.forms import BoardForm, DeleteForm, LicenceForm, ProfileForm
+from lms.users.forms import BoardForm, DeleteAccountForm, DeleteForm, LicenceForm, ProfileForm
 from lms.users.models import BoardCertification, Licence
 
 
@@ -99,3 +99,28 @@ def delete_board(board_id: int):
     db.session.commit()
     flash("Board certification removed.", "info")
     return redirect(url_for("users.profile") + "#boards")
+
+
+@bp.route("/profile/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    from flask import current_app
+    from flask_login import logout_user
+
+    from lms.auth.passwords import verify_password
+
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if form.confirm.data != "DELETE":
+            form.confirm.errors.append("Type DELETE in capital letters to confirm.")
+        elif not verify_password(user.password_hash, form.password.data, current_app.config):
+            form.password.errors.append("The password is not correct.")
+        else:
+            services.anonymise_account(user, now=utcnow(), ip=request.remote_addr)
+            db.session.commit()
+            logout_user()
+            flash("Your account is deleted. Your credit records are kept, anonymised, as accreditors require.",
+                  "info")
+            return redirect(url_for("main.index"))
+    return render_template("lms/users/delete.html", form=form), 422 if form.errors else 200

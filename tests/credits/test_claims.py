@@ -184,3 +184,20 @@ def test_the_orm_cannot_change_a_ledger_row_either(acts, db):
     with pytest.raises(Exception, match="append-only"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_account_deletion_anonymises_the_profile_and_keeps_the_ledger(acts, db, client):
+    from tests.factories import PASSWORD
+
+    learner = make_user(profession="physician_md", first_name="Priya", npi="1234567893")
+    info = acts.add()
+    acts.complete(learner, info)
+    entry = claim(learner, info, "1.5")
+    client.login(learner)
+    assert client.post("/profile/delete", {"password": PASSWORD, "confirm": "delete"}).status_code == 422
+    assert client.post("/profile/delete", {"password": "wrong password here", "confirm": "DELETE"}).status_code == 422
+    assert client.post("/profile/delete", {"password": PASSWORD, "confirm": "DELETE"}).status_code == 302
+    assert learner.anonymised_at is not None and learner.first_name == "Deleted" and learner.npi is None
+    assert "priya" not in learner.email.lower() and learner.password_hash is None
+    assert db.session.get(CreditEntry, entry.id).amount == D("1.5")
+    assert client.get("/profile").status_code == 302

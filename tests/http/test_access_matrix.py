@@ -35,6 +35,7 @@ MATRIX = {
     "users.add_licence": ("POST", "/profile/licences", signed_in(422)),
     "users.delete_licence": ("POST", "/profile/licences/{licence}/delete", {**signed_in(404), "member": 302}),
     "users.add_board": ("POST", "/profile/boards", signed_in(422)),
+    "users.delete_account": ("GET", "/profile/delete", signed_in(200)),
     "users.delete_board": ("POST", "/profile/boards/{board}/delete", {**signed_in(404), "member": 302}),
     "orgs.index": ("GET", "/orgs/", signed_in(200)),
     "orgs.create": ("POST", "/orgs/new", signed_in(302)),
