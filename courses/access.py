@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
-from courses.models import Course
+from courses.models import Course, Enrolment
 from lms.extensions import db
-from lms.permissions import has_role, membership, is_admin
+from lms.orgs.models import ROLE_RANK, Membership, Organisation
+from lms.permissions import has_role, is_admin, membership
 
 
 def can_author(user, course: Course) -> bool:
@@ -35,14 +37,21 @@ def get_course_or_404(course_id: int, *, for_edit: bool = False) -> Course:
     if is_visible_to_learners(course) or can_author(current_user, course):
         return course
     # Enrolled learners keep access to what they started even after the course is archived.
-    from courses.models import Enrolment
-    from sqlalchemy import select
-
     enrolled = db.session.scalar(select(Enrolment.id).where(Enrolment.course_id == course.id,
                                                             Enrolment.user_id == current_user.id))
     if enrolled is not None:
         return course
     abort(403 if membership(current_user, course.org_id) is not None else 404)
+
+
+def authoring_orgs(user) -> list:
+    """Organisations whose courses ``user`` may author (educator or manager there)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    roles = [r for r, n in ROLE_RANK.items() if n >= ROLE_RANK["educator"]]
+    return list(db.session.scalars(
+        select(Organisation).join(Membership).where(Membership.user_id == user.id, Membership.role.in_(roles),
+                                                    Membership.deactivated_at.is_(None)).order_by(Organisation.name)))
 
 
 def template_helpers() -> dict:

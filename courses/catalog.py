@@ -50,11 +50,16 @@ def catalog_query(filters: CatalogFilters, today: date):
     if filters.q:
         for word in filters.q.split()[:8]:
             query = query.where(CourseVersion.search_text.like(_like(word), escape="\\"))
-    for kind, value in (("specialty", filters.specialty), ("topic", filters.topic),
-                        ("profession", filters.profession)):
+    for kind, value in (("specialty", filters.specialty), ("topic", filters.topic)):
         if value:
             query = query.where(exists().where(CourseTag.version_id == CourseVersion.id, CourseTag.kind == kind,
                                                CourseTag.value == value.lower()))
+    if filters.profession:
+        # A course with no target professions is for everyone.
+        query = query.where(exists().where(CourseTag.version_id == CourseVersion.id, CourseTag.kind == "profession",
+                                           CourseTag.value == filters.profession)
+                            | ~exists().where(CourseTag.version_id == CourseVersion.id,
+                                              CourseTag.kind == "profession"))
     if filters.credit_type:
         query = query.where(exists().where(CreditDesignation.version_id == CourseVersion.id,
                                            CreditDesignation.credit_type_code == filters.credit_type))

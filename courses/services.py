@@ -87,6 +87,16 @@ def enrol(user, course: Course, *, now: datetime, disclosures_seen: bool = True)
     return enrolment
 
 
+def assign(actor, learner, course: Course, *, due_on: date | None, now: datetime) -> Enrolment:
+    """Assign a course to a learner (practice management): enrols them, with a due date, without
+    marking the disclosures as read, so the learner sees them before the content."""
+    enrolment = enrol(learner, course, now=now, disclosures_seen=False)
+    enrolment.assigned_by_id = actor.id
+    enrolment.due_on = due_on
+    db.session.flush()
+    return enrolment
+
+
 def _touch(enrolment: Enrolment, now: datetime) -> None:
     if enrolment.last_activity_at is not None:
         gap = now - enrolment.last_activity_at

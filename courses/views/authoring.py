@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
@@ -19,6 +21,9 @@ from lms.extensions import db
 from lms.forms import choices
 from lms.permissions import get_org_or_404
 
+# Enduring material is re-reviewed before it expires; the course list flags reviews due this soon.
+REVIEW_WARNING_DAYS = 60
+
 
 @bp.route("/manage/<int:org_id>")
 @login_required
@@ -27,7 +32,8 @@ def manage(org_id: int):
     courses = db.paginate(select(Course).where(Course.org_id == org.id).options(
         selectinload(Course.current_version), selectinload(Course.draft_version)).order_by(Course.id.desc()),
         page=page_number(), per_page=per_page(), error_out=False)
-    return render_template("courses/manage.html", org=org, courses=courses, form=NewCourseForm())
+    return render_template("courses/manage.html", org=org, courses=courses, form=NewCourseForm(),
+                           today=now().date(), review_warning=now().date() + timedelta(days=REVIEW_WARNING_DAYS))
 
 
 def _details(form: CourseForm) -> CourseDetails:

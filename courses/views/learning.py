@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from courses import bp
 from courses import catalog as catalog_rules
 from courses import services
-from courses.access import can_author, get_course_or_404
+from courses.access import authoring_orgs, can_author, get_course_or_404
 from courses.forms import ConfirmForm, attempt_form, evaluation_form
 from courses.models import LessonProgress, Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from courses.views.common import actor, flash_errors, now, page_number, per_page, run
@@ -36,7 +36,8 @@ def catalog():
     keep = {k: v for k, v in args.items() if k != "page" and v}
     return render_template("courses/catalog.html", results=results, filters=filters, keep=keep,
                            credit_types=credit_types, specialties=catalog_rules.tag_choices("specialty"),
-                           topics=catalog_rules.tag_choices("topic"), formats=FORMATS, professions=PROFESSIONS)
+                           topics=catalog_rules.tag_choices("topic"), formats=FORMATS, professions=PROFESSIONS,
+                           authoring=authoring_orgs(current_user))
 
 
 def _version_for(course, enrolment):
@@ -263,4 +264,5 @@ def evaluation(course_id: int):
 @bp.route("/mine")
 @login_required
 def my_learning():
-    return render_template("courses/mine.html", board=services.dashboard_for(current_user, now()))
+    return render_template("courses/mine.html", board=services.dashboard_for(current_user, now()),
+                           authoring=authoring_orgs(current_user))

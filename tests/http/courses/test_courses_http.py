@@ -323,3 +323,26 @@ def test_completion_shows_ready_to_claim(client, db, provider):
         client.get(f"/courses/{course.id}/lessons/{lesson.id}")
     page = client.get(f"/courses/{course.id}")
     assert "Completed — ready to claim credit" in page.text
+
+
+def test_an_assigned_learner_reads_the_disclosures_before_the_content(client, db, provider):
+    from courses import services
+    from lms.types import utcnow
+
+    org, educator = provider
+    course = make_course(org, author=educator)
+    learner = make_user()
+    services.assign(educator, learner, course, due_on=None, now=utcnow())
+    client.login(learner)
+    lesson = course.current_version.lessons[0]
+    response = client.get(f"/courses/{course.id}/lessons/{lesson.id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/courses/{course.id}/disclosures")
+    assert "Dr Faculty" in client.get(f"/courses/{course.id}/disclosures").text
+    client.post(f"/courses/{course.id}/enrol")
+    assert client.get(f"/courses/{course.id}/lessons/{lesson.id}").status_code == 200
+
+
+def test_educators_find_their_authoring_pages_from_the_catalog(make_client, provider):
+    org, educator = provider
+    assert f"/courses/manage/{org.id}" in make_client().login(educator).get("/courses/").text
+    assert "/courses/manage/" not in make_client().login(make_user()).get("/courses/").text

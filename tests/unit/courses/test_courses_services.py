@@ -392,3 +392,25 @@ def test_item_analysis_counts_correct_answers_and_choices(db):
     assert chosen == {"A": 1, "B": 2, "C": 0}
     rows, total = reports.enrolment_rows(course)
     assert total == 3 and len(rows) == 3
+
+
+def test_a_course_for_everyone_matches_any_profession_filter(db):
+    make_course(title="Open to all", professions=(), now=NOW)
+    make_course(title="Nurses only", professions=("nurse",), now=NOW)
+
+    def titles(profession):
+        return {v.title for v in db.session.scalars(catalog.catalog_query(
+            catalog.CatalogFilters(profession=profession), NOW.date()))}
+
+    assert {"Open to all", "Nurses only"} <= titles("nurse")
+    assert "Open to all" in titles("pharmacist") and "Nurses only" not in titles("pharmacist")
+
+
+def test_an_assigned_course_has_a_due_date_and_shows_the_disclosures_first(db):
+    course = make_course(now=NOW)
+    manager, learner = make_user(), make_user()
+    enrolment = services.assign(manager, learner, course, due_on=date(2026, 12, 31), now=NOW)
+    assert enrolment.assigned_by_id == manager.id and enrolment.disclosures_seen_at is None
+    board = services.dashboard_for(learner, NOW)
+    assert [r.enrolment.due_on for r in board["assigned"]] == [date(2026, 12, 31)]
+    assert services.enrol(learner, course, now=NOW).disclosures_seen_at == NOW
