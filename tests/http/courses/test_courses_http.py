@@ -346,3 +346,22 @@ def test_educators_find_their_authoring_pages_from_the_catalog(make_client, prov
     org, educator = provider
     assert f"/courses/manage/{org.id}" in make_client().login(educator).get("/courses/").text
     assert "/courses/manage/" not in make_client().login(make_user()).get("/courses/").text
+
+
+def test_the_upload_route_has_its_own_size_cap_and_still_needs_the_csrf_token(client, db, app, provider):
+    org, educator = provider
+    course = make_course(org, author=educator, publish=False)
+    lesson = course.draft_version.lessons[0]
+    client.login(educator)
+    pdf = b"%PDF-1.4\n" + b"0" * 200_000
+    saved = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 100_000  # smaller than the file: the route's own cap applies
+    try:
+        _upload(client, course, lesson, "attachment", "big-but-allowed.pdf", pdf)
+        assert db.session.query(CourseFile).count() == 1
+        forged = client.post(f"/courses/{course.id}/lessons/{lesson.id}/upload/attachment",
+                             {"file": (io.BytesIO(pdf), "forged.pdf")}, csrf=False, content_type="multipart/form-data")
+        assert forged.status_code == 302
+        assert db.session.query(CourseFile).count() == 1
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = saved
