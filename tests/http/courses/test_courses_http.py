@@ -365,3 +365,26 @@ def test_the_upload_route_has_its_own_size_cap_and_still_needs_the_csrf_token(cl
         assert db.session.query(CourseFile).count() == 1
     finally:
         app.config["MAX_CONTENT_LENGTH"] = saved
+
+
+def test_learners_see_relevant_relationships_only(client, db, provider):
+    from courses import authoring, workflow
+    from lms.types import utcnow
+
+    org, educator = provider
+    course = make_course(org, author=educator)
+    now = utcnow()
+    workflow.new_version(educator, course, now=now)
+    person = course.draft_version.people[0]
+    relevant = authoring.add_relationship(educator, course, person.id, company="Relevant Pharma", nature="speaker",
+                                          ended_on=None, now=now)
+    unrelated = authoring.add_relationship(educator, course, person.id, company="Unrelated Devices",
+                                           nature="ownership", ended_on=None, now=now)
+    authoring.assess_relationship(educator, course, relevant.id, is_relevant=True, mitigation="Peer review.", now=now)
+    authoring.assess_relationship(educator, course, unrelated.id, is_relevant=False, mitigation="", now=now)
+    workflow.submit_for_review(educator, course, now=now)
+    workflow.publish(educator, course, now=now)
+    client.login(make_user())
+    text = client.get(f"/courses/{course.id}/disclosures").text
+    assert "Relevant Pharma: Speakers&#39; bureau (mitigated)" in text
+    assert "Unrelated Devices" not in text
