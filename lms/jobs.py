@@ -41,7 +41,7 @@ def enqueue(func: Callable, *args, job_timeout: int = 300, retries: int = 3):
 
     Call it after the request's commit: a worker must find the rows the job names.
     """
-    app = current_app
+    app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         try:
             _execute(app, func, args)
