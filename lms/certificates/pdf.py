@@ -1,0 +1,66 @@
+"""From a snapshot of plain values to PDF bytes: the template (built-in or a provider's version),
+the page size, the QR code and the uploaded images, rendered in the limited child process."""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import segno
+from flask import current_app
+
+from lms.certificates.renderer import render_in_process, render_isolated
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "certificates" / "pdf"
+BUILTIN_REF = "builtin:default/1"
+# What a certificate says; a re-issue happens only when one of these changes.
+CONTENT_KEYS = ("kind", "title", "learner", "activity", "provider", "credits", "attendance")
+
+
+@lru_cache(maxsize=4)
+def builtin(name: str) -> str:
+    return (TEMPLATE_DIR / name).read_text()
+
+
+@lru_cache(maxsize=2)
+def page_css(size: str) -> str:
+    return f"@page {{ size: {'A4' if size == 'A4' else 'Letter'} landscape; margin: 10mm; }}"
+
+
+def qr_png(url: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2)
+    return buffer.getvalue()
+
+
+def build_job(snapshot: dict, *, html: str | None = None, css: str | None = None, logo: tuple | None = None,
+              signature: tuple | None = None) -> dict:
+    """The render job for ``snapshot``; ``html``/``css`` default to the built-in design.
+
+    ``logo`` and ``signature`` are ``(content_type, bytes)``; they reach the renderer only as
+    named in-memory assets, as does the QR code.
+    """
+    assets = {"qr.png": qr_png(snapshot["verify_url"])}
+    context = dict(snapshot, qr_url="continuum-asset:qr.png", logo_url="", signature_url="")
+    if logo:
+        assets["logo" + _ext(logo[0])] = logo[1]
+        context["logo_url"] = "continuum-asset:logo" + _ext(logo[0])
+    if signature:
+        assets["signature" + _ext(signature[0])] = signature[1]
+        context["signature_url"] = "continuum-asset:signature" + _ext(signature[0])
+    css_list = [builtin("default.css") if css is None else css, page_css(snapshot.get("page_size", "Letter"))]
+    return {"html": builtin("default.html") if html is None else html, "css": css_list, "context": context,
+            "assets": assets}
+
+
+def _ext(content_type: str) -> str:
+    return {"image/png": ".png", "image/jpeg": ".jpg"}.get(content_type, ".png")
+
+
+def render(job: dict) -> bytes:
+    config = current_app.config
+    if not config.get("CERTIFICATE_RENDER_ISOLATED", True):
+        return render_in_process(job)
+    return render_isolated(job, timeout=float(config.get("CERTIFICATE_RENDER_TIMEOUT", 20)),
+                           memory_mb=int(config.get("CERTIFICATE_RENDER_MEMORY_MB", 512)))

@@ -1,0 +1,30 @@
+"""Reading issued PDFs in tests: text, embedded files, the QR code."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+
+def text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def embedded_files(data: bytes) -> list:
+    reader = PdfReader(io.BytesIO(data))
+    names = reader.trailer["/Root"].get("/Names")
+    files = list(reader.attachments)
+    return files + ([names] if names is not None and "/EmbeddedFiles" in names.get_object() else [])
+
+
+def qr_codes(data: bytes) -> list[str]:
+    import zxingcpp
+
+    reader = PdfReader(io.BytesIO(data))
+    found = []
+    for page in reader.pages:
+        for image in page.images:
+            found += [r.text for r in zxingcpp.read_barcodes(image.image)]
+    return found
