@@ -127,6 +127,15 @@ class Config:
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
         self.PER_PAGE = _int("PER_PAGE", 25)
 
+        # Certificates: stored PDFs (by content hash), render limits, verification rate limit.
+        self.CERTIFICATE_DIR = env.get("CERTIFICATE_DIR") or str(INSTANCE_DIR / "certificates")
+        self.CERTIFICATE_RENDER_TIMEOUT = _int("CERTIFICATE_RENDER_TIMEOUT", 20)  # seconds per render
+        self.CERTIFICATE_RENDER_MEMORY_MB = _int("CERTIFICATE_RENDER_MEMORY_MB", 512)  # above the renderer's base
+        self.CERTIFICATE_RENDER_ISOLATED = _bool("CERTIFICATE_RENDER_ISOLATED", True)
+        self.CERTIFICATE_PAGE_SIZE = env.get("CERTIFICATE_PAGE_SIZE", "Letter")  # Letter or A4, landscape
+        self.CERTIFICATE_VERIFY_LIMIT = env.get("CERTIFICATE_VERIFY_LIMIT", "60 per minute")
+        self.CERTIFICATE_KEY_SECRET = env.get("CERTIFICATE_KEY_SECRET") or None  # encrypts signing keys
+
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}
 

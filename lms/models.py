@@ -1,6 +1,9 @@
 """Imports every package's models so the metadata (and Alembic) sees the whole schema."""
 
 from lms.audit.models import AuditEvent  # noqa: F401
+from lms.certificates.models import (  # noqa: F401
+    BulkRun, Certificate, CertificateAsset, CertificateTemplate, CertificateTemplateVersion, SigningKey,
+)
 from lms.credits.models import CreditEntry, CreditType, ExternalCredit, ReminderLog, Requirement  # noqa: F401
 from lms.orgs.models import Invitation, Membership, Organisation, Team, TeamMember  # noqa: F401
 from lms.users.models import BoardCertification, Licence, User  # noqa: F401

@@ -74,9 +74,21 @@ def fetcher_class():
     return _fetcher_class()
 
 
-def render_pdf(html: str, *, stylesheets: tuple[str, ...] = (), assets: dict[str, bytes] | None = None) -> bytes:
-    """Render trusted template HTML (user text already escaped) to PDF bytes."""
+def render_pdf(html: str, *, stylesheets: tuple[str, ...] = (), assets: dict[str, bytes] | None = None,
+               attachments: bool = True) -> bytes:
+    """Render trusted template HTML (user text already escaped) to PDF bytes.
+
+    ``attachments=False`` drops ``rel=attachment`` links before writing, so the PDF embeds no
+    file whatever the HTML says (certificates built from user-edited templates).
+    """
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=fetcher_class()(assets))
-    return document.write_pdf(stylesheets=[stylesheet(css) for css in stylesheets], font_config=font_config())
+    sheets = [stylesheet(css) for css in stylesheets]
+    if attachments:
+        return document.write_pdf(stylesheets=sheets, font_config=font_config())
+    rendered = document.render(stylesheets=sheets, font_config=font_config())
+    rendered.metadata.attachments = []
+    for page in rendered.pages:
+        page.links[:] = [link for link in page.links if link[0] != "attachment"]
+    return rendered.write_pdf()

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -98,6 +98,13 @@ def _claim_for_educator(entry_id: int) -> CreditEntry:
     return claim
 
 
+def _after_change(claim: CreditEntry) -> None:
+    """Certificates re-issue or revoke after a correction or revocation commits (when installed)."""
+    hook = current_app.extensions.get("continuum.after_credit_change")
+    if hook:
+        hook(claim.learner_id, claim.activity_kind, claim.activity_id)
+
+
 @bp.route("/entries/<int:entry_id>/correct", methods=["POST"])
 @login_required
 def correct(entry_id: int):
@@ -112,6 +119,7 @@ def correct(entry_id: int):
             flash(str(exc), "danger")
         else:
             db.session.commit()
+            _after_change(claim)
             flash("The claim is corrected; the original entry and the correction are both kept.", "success")
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
@@ -132,6 +140,7 @@ def revoke(entry_id: int):
             flash(str(exc), "danger")
         else:
             db.session.commit()
+            _after_change(claim)
             flash("The claim is revoked; the record of it is kept.", "success")
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
