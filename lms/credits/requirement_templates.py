@@ -1,5 +1,7 @@
 """Built-in licence and board requirements, each with its source.
 
+Topics come from lms/topics.py; "a | b" means a course on either topic counts.
+
 Summarised from the boards' own pages (and ../shared/ACCREDITATION.md). Rules change: each
 template names its source, and the page tells learners to confirm with their board.
 """
@@ -31,7 +33,7 @@ class RequirementTemplate:
 TEMPLATES = [
     RequirementTemplate(
         "ca-md", "California physician licence (MD)", 2, Decimal("50"), ("ama_pra_1",),
-        {"pain management/end-of-life care": Decimal("12")},
+        {"pain management/opioids | end-of-life care": Decimal("12")},
         source="Medical Board of California, CME requirements (mbc.ca.gov); AB 241 implicit bias "
                "(leginfo.legislature.ca.gov)",
         notes="50 hours of approved CME every two years. The 12 hours of pain management and end-of-life care "
@@ -39,7 +41,8 @@ TEMPLATES = [
               "implicit-bias content (AB 241)."),
     RequirementTemplate(
         "fl-md", "Florida physician licence (MD)", 2, Decimal("40"), ("ama_pra_1",),
-        {"controlled substance prescribing": Decimal("2"), "prevention of medical errors": Decimal("2")},
+        {"controlled substance prescribing | pain management/opioids": Decimal("2"),
+         "prevention of medical errors": Decimal("2")},
         source="Florida Board of Medicine, licence renewal CME (flboardofmedicine.gov); "
                "cmelist.com/state-opioid-cme-requirements",
         notes="40 hours per biennium including 2 hours on prescribing controlled substances and 2 hours on "
@@ -67,7 +70,7 @@ TEMPLATES = [
               "up to 10%; keep certificates for three years."),
     RequirementTemplate(
         "dea-mate", "DEA MATE Act: substance use disorder training", None, Decimal("8"), (),
-        {"substance use disorder": Decimal("8")},
+        {"substance use disorder | pain management/opioids": Decimal("8")},
         source="DEA Diversion Control Division, MATE Act (deadiversion.usdoj.gov)",
         notes="One-time 8 hours on treating and managing patients with opioid or other substance use disorders, "
               "attested at the first DEA registration on or after 27 June 2023."),

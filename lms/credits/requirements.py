@@ -73,6 +73,12 @@ def normalise_topic(topic: str) -> str:
     return " ".join(topic.lower().split())
 
 
+def covers(topic: str, line: LedgerLine) -> bool:
+    """Whether the line's activity covers a requirement topic; "a | b" accepts either topic."""
+    accepted = {normalise_topic(t) for t in topic.split("|")}
+    return bool(accepted & {normalise_topic(t) for t in line.topics})
+
+
 def counts(rule: Rule, line: LedgerLine) -> bool:
     if line.amount <= ZERO:
         return False
@@ -91,8 +97,7 @@ def progress(rule: Rule, lines: list[LedgerLine], today: date) -> Progress:
     counted = [line for line in lines if counts(rule, line)]
     topics = tuple(
         TopicProgress(topic, Decimal(required), sum(
-            (line.amount for line in counted if normalise_topic(topic) in {normalise_topic(t) for t in line.topics}),
-            ZERO))
+            (line.amount for line in counted if covers(topic, line)), ZERO))
         for topic, required in sorted(rule.topic_minimums.items())
     )
     days_left = (rule.cycle_end - today).days if rule.cycle_end else None

@@ -91,3 +91,19 @@ def test_revoking_an_entry_lowers_exactly_the_totals_it_counted_in(rule, lines, 
 def test_a_line_in_the_cycle_counts_at_its_boundaries():
     rule = Rule(total_required=D(1), cycle_start=TODAY, cycle_end=TODAY + timedelta(days=1))
     assert progress(rule, [line(1, TODAY, "1"), line(2, TODAY + timedelta(days=1), "1")], TODAY).counted == 2
+
+
+def test_a_topic_with_alternatives_accepts_either():
+    rule = Rule(total_required=D(0), topic_minimums={"pain management/opioids | end-of-life care": D(12)})
+    p = progress(rule, [line(1, TODAY, "3", topics=["end-of-life care"]), line(2, TODAY, "4", topics=["hipaa"])], TODAY)
+    assert p.topics[0].counted == D(3)
+
+
+def test_templates_use_the_shared_topic_vocabulary():
+    from lms.credits.requirement_templates import TEMPLATES
+    from lms.topics import TOPICS
+
+    for template in TEMPLATES:
+        for topic in template.topic_minimums:
+            assert {t.strip() for t in topic.split("|")} <= set(TOPICS), (template.code, topic)
+        assert template.source
