@@ -388,3 +388,28 @@ def test_learners_see_relevant_relationships_only(client, db, provider):
     text = client.get(f"/courses/{course.id}/disclosures").text
     assert "Relevant Pharma: Speakers&#39; bureau (mitigated)" in text
     assert "Unrelated Devices" not in text
+
+
+def test_quiz_text_and_evaluation_comments_pass_the_phi_guard(client, db, provider):
+    org, educator = provider
+    draft = make_course(org, author=educator, publish=False)
+    quiz_lesson = next(lesson for lesson in draft.draft_version.lessons if lesson.quiz)
+    client.login(educator)
+    before = len(quiz_lesson.quiz.questions)
+    client.post(f"/courses/{draft.id}/lessons/{quiz_lesson.id}/questions", {
+        "kind": "single", "text": "Mrs Jones, DOB 04/12/1957, MRN 884422: what next?", "option_1": "A",
+        "correct_1": "y", "option_2": "B", "true_is_correct": "true"})
+    db.session.refresh(quiz_lesson.quiz)
+    assert len(quiz_lesson.quiz.questions) == before
+
+    course = make_course(org, author=educator, quiz=False)
+    _enrolled_client(client, course)
+    items = course.current_version.evaluation_items
+    data = {f"item_{i.id}": "4" for i in items if i.kind == "likert"}
+    comment = next(i for i in items if i.kind == "text")
+    data[f"item_{comment.id}"] = "My patient John Smith, SSN 123-45-6789, improved."
+    response = client.post(f"/courses/{course.id}/evaluation", data)
+    assert response.status_code == 422
+    from courses.models import EvaluationAnswer
+
+    assert db.session.query(EvaluationAnswer).count() == 0
