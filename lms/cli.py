@@ -76,3 +76,8 @@ def send_reminders() -> None:
     sent = send_requirement_reminders(utcnow())
     db.session.commit()
     click.echo(f"{sent} requirement reminder{'' if sent == 1 else 's'} sent.")
+
+
+from lms.scale import seed_scale_command  # noqa: E402  (bulk seeding for benchmarks lives in its own module)
+
+lms_cli.add_command(seed_scale_command)

@@ -1,0 +1,296 @@
+"""Benchmark Continuum's key pages against the framework floor, on SQLite and PostgreSQL.
+
+Set-up (once): ``apt-get install -y wrk`` (Debian's wrk 4.1), then seed a migrated database::
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench flask db upgrade
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench flask lms seed-scale --preset large
+
+Run (``make bench`` does this for the URLs in BENCH_DATABASE_URLS)::
+
+    python -m bench.web --database-url postgresql://postgres@127.0.0.1:5432/bench \\
+                        --database-url sqlite:////abs/path/bench.db
+
+For each database it starts gunicorn (``lms/gunicorn_conf.py``, sync workers) on 127.0.0.1 serving
+``bench.floor_app:app`` (the real app plus the floor route), logs in through the real login form
+(CSRF token and all) as several seeded learners and their manager, checks every page answers 200,
+then drives each page with wrk for a fixed time (warm-up first), every request with
+``Connection: close``. Traffic goes to 127.0.0.1 only, and each wrk run stops by itself. It prints
+req/s, p50 and p95 per page and the ratio of each page's throughput to the floor's, and writes
+JSON to ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LUA = ROOT / "bench" / "wrk_report.lua"
+PASSWORD = "continuum-scale-2026"
+# Targets the issue sets (2 cores, PostgreSQL, large preset, 16 connections).
+TARGET_RATIO = 0.5
+TARGET_P95_MS = 100.0
+
+
+@dataclass
+class Page:
+    name: str
+    targets: list[tuple[str, str]]  # (path, cookie header)
+    result: dict = field(default_factory=dict)
+
+
+def _venv_bin(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def _sqlalchemy_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+class Server:
+    """gunicorn on 127.0.0.1 with the production config file, stopped on exit."""
+
+    def __init__(self, database_url: str, port: int, workers: int, log: Path):
+        self.base = f"http://127.0.0.1:{port}"
+        env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secrets.token_urlsafe(48),
+                   CONTINUUM_ENV="production", SESSION_COOKIE_SECURE="0", RATELIMIT_ENABLED="0",
+                   GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=str(workers), GUNICORN_WORKER_CLASS="sync",
+                   GUNICORN_MAX_REQUESTS="0", GUNICORN_LOG_LEVEL="warning", PYTHONPATH=str(ROOT),
+                   CONTINUUM_INSTANCE=str(Path(tempfile.mkdtemp(prefix="continuum-bench-"))))
+        env.pop("REDIS_URL", None)
+        self.log = log.open("w")
+        self.proc = subprocess.Popen([_venv_bin("gunicorn"), "-c", str(ROOT / "lms" / "gunicorn_conf.py"),
+                                      "--chdir", str(ROOT), "bench.floor_app:app"],
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early; see {log}")
+            try:
+                if requests.get(self.base + "/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def login(base: str, email: str) -> str:
+    """Log in through the real form (CSRF token included) and return the Cookie header value."""
+    http = requests.Session()
+    page = http.get(base + "/auth/login", timeout=10)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or \
+        re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
+    if not token:
+        raise RuntimeError("no CSRF token on the login page")
+    response = http.post(base + "/auth/login", data={"csrf_token": token.group(1), "email": email,
+                                                     "password": PASSWORD}, allow_redirects=False, timeout=10)
+    if response.status_code != 302:
+        raise RuntimeError(f"login as {email} failed: HTTP {response.status_code}")
+    return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+
+
+def discover(database_url: str, learners: int) -> dict:
+    """Pick the seeded people and objects each page is driven with (read-only queries)."""
+    engine = create_engine(_sqlalchemy_url(database_url))
+    with engine.connect() as conn:
+        tag = conn.scalar(text("SELECT slug FROM organisation WHERE slug LIKE '%-provider-1' ORDER BY id LIMIT 1"))
+        if not tag:
+            raise SystemExit(f"{database_url} holds no scale dataset: run `flask lms seed-scale` first")
+        tag = tag[: -len("-provider-1")]
+        domain = f"@{tag}.continuum.test"
+        # Learners of the largest workplace (the hospital system) who have completed something.
+        rows = conn.execute(text(
+            "SELECT u.id, u.email, m.org_id FROM \"user\" u JOIN membership m ON m.user_id = u.id "
+            "JOIN organisation o ON o.id = m.org_id "
+            "WHERE o.slug = :slug AND m.role = 'member' AND m.deactivated_at IS NULL "
+            "AND EXISTS (SELECT 1 FROM enrolment e WHERE e.user_id = u.id AND e.completed_at IS NOT NULL) "
+            "ORDER BY u.id LIMIT :n"), {"slug": f"{tag}-workplace-1", "n": learners}).all()
+        people = []
+        for uid, email, org_id in rows:
+            course = conn.scalar(text("SELECT course_id FROM enrolment WHERE user_id = :u ORDER BY id LIMIT 1"),
+                                 {"u": uid})
+            meeting = conn.scalar(text("SELECT id FROM meeting WHERE org_id = :o AND ended_at IS NOT NULL "
+                                       "ORDER BY starts_at DESC LIMIT 1"), {"o": org_id})
+            people.append({"email": email, "course": course, "meeting": meeting})
+        topics = [t for (t,) in conn.execute(text(
+            "SELECT value FROM course_tag WHERE kind = 'topic' GROUP BY value ORDER BY count(*) DESC LIMIT 8"))]
+        manager = conn.scalar(text("SELECT u.email FROM \"user\" u JOIN membership m ON m.user_id = u.id "
+                                   "JOIN organisation o ON o.id = m.org_id WHERE o.slug = :slug AND m.role = 'manager'"),
+                              {"slug": f"{tag}-workplace-1"})
+        org_id = conn.scalar(text("SELECT id FROM organisation WHERE slug = :slug"), {"slug": f"{tag}-workplace-1"})
+        codes = []
+        if conn.dialect.has_table(conn, "certificate"):
+            codes = [c for (c,) in conn.execute(text("SELECT code FROM certificate ORDER BY id LIMIT 16"))]
+    engine.dispose()
+    return {"tag": tag, "domain": domain, "people": people, "topics": topics, "manager": manager, "org_id": org_id,
+            "codes": codes}
+
+
+def compliance_path(app_urls: set[str], org_id: int) -> str | None:
+    """The manager compliance dashboard's URL, if practice management has landed."""
+    for rule in sorted(app_urls):
+        if "compliance" in rule and "<int:org_id>" in rule and "." not in rule.rsplit("/", 1)[-1]:
+            return rule.replace("<int:org_id>", str(org_id))
+    return None
+
+
+def app_rules() -> set[str]:
+    from bench.floor_app import create_bench_app
+
+    app = create_bench_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40})
+    return {r.rule for r in app.url_map.iter_rules() if "GET" in r.methods}
+
+
+def build_pages(base: str, found: dict) -> tuple[list[Page], list[str]]:
+    pending = []
+    cookies = {p["email"]: login(base, p["email"]) for p in found["people"]}
+    people = found["people"]
+    pages = [
+        Page("floor (50 rows, ORM + template)", [("/_bench/floor", "")]),
+        Page("catalog ?topic=", [(f"/courses/?topic={requests.utils.quote(t)}", cookies[p["email"]])
+                                 for t, p in zip(found["topics"] * 4, people * 4)][: max(len(people), 8)]),
+        Page("course page", [(f"/courses/{p['course']}", cookies[p["email"]]) for p in people]),
+        Page("learner dashboard", [("/dashboard", cookies[p["email"]]) for p in people]),
+        Page("transcript", [("/credits/transcript", cookies[p["email"]]) for p in people]),
+        Page("meeting page", [(f"/meetings/{p['meeting']}", cookies[p["email"]]) for p in people]),
+    ]
+    rules = app_rules()
+    path = compliance_path(rules, found["org_id"])
+    if path and found["manager"]:
+        pages.append(Page("manager compliance dashboard", [(path, login(base, found["manager"]))]))
+    else:
+        pending.append("manager compliance dashboard (lms/training has no compliance route yet)")
+    if "/verify/<code>" in rules and found["codes"]:
+        pages.append(Page("verification page", [(f"/verify/{c}", "") for c in found["codes"]]))
+    else:
+        pending.append("verification page (no /verify/<code> route or no seeded certificates yet)")
+    return pages, pending
+
+
+def check(base: str, page: Page) -> None:
+    for path, cookie in page.targets:
+        response = requests.get(base + path, headers={"Cookie": cookie} if cookie else {}, allow_redirects=False,
+                                timeout=30)
+        if response.status_code != 200:
+            raise RuntimeError(f"{page.name}: GET {path} answered {response.status_code}, not 200")
+
+
+def run_wrk(base: str, page: Page, seconds: int, connections: int, threads: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        for path, cookie in page.targets:
+            f.write(f"{path}\t{cookie}\n")
+    try:
+        out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+                              "--timeout", "10s", "-s", str(LUA), base, "--", f.name],
+                             capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    finally:
+        os.unlink(f.name)
+    match = re.search(r"^WRK_JSON (.*)$", out, re.M)
+    if not match:
+        raise RuntimeError(f"no summary from wrk:\n{out}")
+    raw = json.loads(match.group(1))
+    errors = sum(raw[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
+    return {"rps": raw["requests"] / (raw["duration_us"] / 1e6), "p50_ms": raw["p50_us"] / 1000,
+            "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000, "requests": raw["requests"],
+            "errors": errors, "raw": raw}
+
+
+def bench_database(url: str, args) -> dict:
+    label = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    found = discover(url, args.learners)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    server = Server(url, args.port, args.workers, RESULTS / f"gunicorn-{label.lower()}.log")
+    try:
+        pages, pending = build_pages(server.base, found)
+        for page in pages:
+            check(server.base, page)
+        for page in pages:
+            run_wrk(server.base, page, args.warmup, args.connections, args.threads)
+            page.result = run_wrk(server.base, page, args.duration, args.connections, args.threads)
+            print(f"  {label}: {page.name}: {page.result['rps']:.0f} req/s", file=sys.stderr, flush=True)
+    finally:
+        server.stop()
+    floor = pages[0].result["rps"]
+    rows = [{"page": p.name, **{k: v for k, v in p.result.items() if k != "raw"},
+             "ratio": p.result["rps"] / floor if floor else 0.0, "targets": len(p.targets)} for p in pages]
+    return {"database": label, "url": re.sub(r"//[^@/]*@", "//", url), "pending": pending, "pages": rows,
+            "settings": {"workers": args.workers, "worker_class": "sync", "connections": args.connections,
+                         "threads": args.threads, "duration_s": args.duration, "warmup_s": args.warmup,
+                         "learners": len(found["people"]), "cores": os.cpu_count()}}
+
+
+def table(result: dict) -> str:
+    s = result["settings"]
+    lines = [f"{result['database']} ({result['url']}), gunicorn {s['workers']} sync workers, wrk {s['connections']} "
+             f"connections x {s['duration_s']} s, Connection: close",
+             f"{'page':<32} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>7} {'errors':>7}  target",
+             "-" * 84]
+    for row in result["pages"]:
+        ok = row["page"].startswith("floor") or (row["ratio"] >= TARGET_RATIO and row["p95_ms"] < TARGET_P95_MS)
+        lines.append(f"{row['page']:<32} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+                     f"{row['ratio']:>7.2f} {row['errors']:>7}  {'' if row['page'].startswith('floor') else ('met' if ok else 'MISSED')}")
+    for item in result["pending"]:
+        lines.append(f"pending: {item}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", action="append", dest="urls",
+                        help="a seeded database (repeat for several); default: BENCH_DATABASE_URLS, space-separated")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page (default 10)")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per page (default 2)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn sync workers")
+    parser.add_argument("--learners", type=int, default=8, help="distinct logged-in learners per page")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(argv)
+    urls = args.urls or os.environ.get("BENCH_DATABASE_URLS", "").split()
+    if not urls:
+        parser.error("give --database-url (or BENCH_DATABASE_URLS)")
+    if not shutil.which("wrk"):
+        parser.error("wrk is not installed: apt-get install -y wrk")
+    results = []
+    for url in urls:
+        result = bench_database(url, args)
+        results.append(result)
+        print(table(result) + "\n", flush=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"web-{stamp}.json"
+    out.write_text(json.dumps({"at": stamp, "results": results}, indent=2))
+    print(f"results written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

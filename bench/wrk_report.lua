@@ -1,0 +1,32 @@
+-- wrk script for bench/web.py: cycles through "path<TAB>cookie" lines read from the file given
+-- after "--", sends "Connection: close" on every request, and prints a JSON summary at the end.
+local targets = {}
+local index = 0
+
+function init(args)
+  for line in io.lines(args[1]) do
+    local path, cookie = line:match("^([^\t]*)\t?(.*)$")
+    if path and #path > 0 then
+      targets[#targets + 1] = {path = path, cookie = cookie}
+    end
+  end
+  index = math.random(#targets) - 1
+end
+
+function request()
+  index = index % #targets + 1
+  local t = targets[index]
+  local headers = {["Connection"] = "close"}
+  if t.cookie and #t.cookie > 0 then headers["Cookie"] = t.cookie end
+  return wrk.format("GET", t.path, headers)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "bytes": %d, "connect_errors": %d, "read_errors": %d, ' ..
+    '"write_errors": %d, "status_errors": %d, "timeouts": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, ' ..
+    '"mean_us": %.1f, "max_us": %d}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.mean, latency.max))
+end

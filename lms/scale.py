@@ -1,0 +1,596 @@
+"""``flask lms seed-scale``: a large, believable dataset for benchmarks and for trying Continuum at size.
+
+Rows are generated deterministically (one seeded ``random.Random``) in blocks and written with
+bulk inserts: PostgreSQL's ``COPY`` through psycopg, SQLite's ``executemany`` through SQLAlchemy
+Core, in chunks. Primary keys are assigned here (after the current maximum), so child rows need no
+round trip; PostgreSQL's sequences are moved past them at the end. One password hash is computed
+and shared by every account. The ledger gets claims (and a few corrections) that match the
+enrolments' completions, as inserts: it refuses updates and deletes, never inserts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Callable, Iterable
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.engine import Connection
+
+from lms.extensions import db
+
+SCALE_PASSWORD = "continuum-scale-2026"
+CHUNK = 10_000
+
+PRESETS = {
+    "tiny": dict(users=300, courses=30, enrolments=3_000),
+    "small": dict(users=5_000, courses=200, enrolments=50_000),
+    "medium": dict(users=20_000, courses=500, enrolments=200_000),
+    "large": dict(users=100_000, courses=2_000, enrolments=1_000_000),
+}
+
+FIRST = ("Olivia Liam Emma Noah Ava Elijah Sophia James Isabella Lucas Mia Mateo Amelia Ethan Harper Aiden Priya "
+         "Omar Grace Daniel Nora Samir Chloe Wei Fatima Diego Hannah Kofi Aisha Mei Tomas Leila Ravi Ingrid Jamal "
+         "Sofia Hiro Zara Malik Elena").split()
+LAST = ("Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson "
+        "Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis "
+        "Robinson Walker Young Allen King Wright Scott Nguyen Patel Okafor Haddad Lindqvist Kim Reyes Raman").split()
+PROFESSIONS = (("nurse", 34), ("physician_md", 15), ("physician_do", 5), ("nurse_practitioner", 8),
+               ("pharmacist", 7), ("pharmacy_technician", 3), ("physician_assistant", 5), ("other", 23))
+CREDENTIALS = {"nurse": "RN", "physician_md": "MD", "physician_do": "DO", "nurse_practitioner": "MSN, FNP-C",
+               "pharmacist": "PharmD", "pharmacy_technician": "CPhT", "physician_assistant": "PA-C", "other": ""}
+ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Phoenix")
+STATES = ("NY", "CA", "TX", "FL", "IL", "PA", "OH", "GA", "NC", "MI", "WA", "MA")
+TOPICS = ("pain management/opioids", "controlled substances", "implicit bias", "health equity", "hipaa", "privacy",
+          "diabetes", "cardiometabolic", "infection control", "patient safety", "ethics", "sepsis",
+          "antimicrobial stewardship", "geriatrics", "mental health", "end-of-life care", "oncology", "asthma",
+          "hypertension", "osha", "medical errors", "human trafficking", "child abuse", "stroke")
+SPECIALTIES = ("family medicine", "internal medicine", "emergency medicine", "pediatrics", "cardiology",
+               "endocrinology", "oncology", "psychiatry", "nursing", "pharmacy", "practice staff", "all specialties")
+SUBJECTS = ("safer prescribing", "recognising deterioration early", "what changed in the guideline",
+            "team communication", "shared decision-making", "case-based review", "essentials for the whole team",
+            "updates for primary care", "reducing readmissions", "annual refresher")
+FORMATS = (("enduring", 45), ("internet", 40), ("rss", 10), ("live", 5))
+# Designations offered, by the professions a course targets.
+DESIGNATION_SETS = (
+    (("ama_pra_1", "ancc"), 30), (("ama_pra_1", "ancc", "acpe", "aapa_1"), 15), (("ama_pra_1", "abim_moc"), 10),
+    (("ancc",), 12), (("acpe",), 6), (("participation",), 12), (("ipce", "ama_pra_1", "ancc"), 15),
+)
+STATEMENT = ("{name} is accredited by the Accreditation Council for Continuing Medical Education (ACCME) to provide "
+             "continuing medical education for physicians.")
+EVALUATION = (("likert", "The activity met its stated learning objectives.", True),
+              ("likert", "The content was relevant to my practice.", True),
+              ("likert", "The content was fair, balanced and free of commercial bias.", True),
+              ("text", "What one specific change will you make in your practice?", False))
+LESSONS_PER_COURSE = 3
+
+
+class AlreadySeeded(RuntimeError):
+    """The database already holds a scale dataset with this tag."""
+
+
+@dataclass(frozen=True)
+class Sizes:
+    users: int
+    courses: int
+    enrolments: int
+
+    @property
+    def providers(self) -> int:
+        return max(2, self.courses // 100)
+
+    @property
+    def workplaces(self) -> int:
+        return max(3, self.users // 200)
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    tag: str
+    counts: dict
+    seconds: float
+    learner_email: str
+    manager_email: str
+    educator_email: str
+
+
+def email_for(tag: str, n: int) -> str:
+    """Accounts are ``user<n>@<tag>.continuum.test``: user1 manages the largest workplace,
+    user2 is an educator of the first provider, user3 onwards are clinicians and staff."""
+    return f"user{n}@{tag}.continuum.test"
+
+
+class Writer:
+    """Bulk inserts: COPY on PostgreSQL, chunked executemany elsewhere."""
+
+    def __init__(self, conn: Connection, progress: Callable[[str], None]):
+        self.conn = conn
+        self.progress = progress
+        self.postgres = conn.dialect.name == "postgresql"
+        self.counts: dict[str, int] = {}
+
+    def table(self, name: str) -> Table:
+        return db.metadata.tables[name]
+
+    def next_id(self, name: str) -> int:
+        table = self.table(name)
+        return (self.conn.scalar(select(func.max(table.c.id))) or 0) + 1
+
+    def insert(self, name: str, rows: Iterable[dict]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        table = self.table(name)
+        if self.postgres:
+            columns = list(rows[0])
+            json_cols = {c for c in columns if table.c[c].type.__class__.__name__ == "JSON"}
+            raw = self.conn.connection.driver_connection
+            with raw.cursor() as cursor:
+                names = ", ".join(f'"{c}"' for c in columns)
+                with cursor.copy(f'COPY "{name}" ({names}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row([json.dumps(row[c]) if c in json_cols else row[c] for c in columns])
+        else:
+            for start in range(0, len(rows), CHUNK):
+                self.conn.execute(table.insert(), rows[start:start + CHUNK])
+        self.counts[name] = self.counts.get(name, 0) + len(rows)
+
+    def finish(self) -> None:
+        if self.postgres:
+            for name in self.counts:
+                if "id" in self.table(name).c and self.table(name).c.id.primary_key:
+                    self.conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 1) FROM \"{name}\"))"))
+            self.conn.execute(text("ANALYZE"))
+        else:
+            self.conn.execute(text("ANALYZE"))
+
+
+def _weighted(rng: random.Random, pairs):
+    values, weights = zip(*pairs)
+    return rng.choices(values, weights)[0]
+
+
+def already_seeded(conn: Connection, tag: str) -> bool:
+    org = db.metadata.tables["organisation"]
+    return conn.scalar(select(org.c.id).where(org.c.slug == f"{tag}-provider-1")) is not None
+
+
+def seed_scale(conn: Connection, sizes: Sizes, *, seed: int = 2026, tag: str = "scale", now: datetime | None = None,
+               password_hash: str, progress: Callable[[str], None] = lambda _m: None) -> SeedResult:
+    """Fill the database with ``sizes`` of users, courses and enrolments (plus the organisations,
+    meetings, progress and credit claims that go with them). Refuses a tag already seeded."""
+    if already_seeded(conn, tag):
+        raise AlreadySeeded(f"a scale dataset tagged {tag!r} is already in this database")
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    now = now or datetime.now(timezone.utc)
+    w = Writer(conn, progress)
+    credit_types = {code: (profs or []) for code, profs in conn.execute(
+        select(db.metadata.tables["credit_type"].c.code, db.metadata.tables["credit_type"].c.professions))}
+    if isinstance(next(iter(credit_types.values()), []), str):
+        credit_types = {k: json.loads(v) for k, v in credit_types.items()}
+
+    def step(label: str, t0: float) -> None:
+        progress(f"  {label} ({time.perf_counter() - t0:.1f} s)")
+
+    t0 = time.perf_counter()
+    users = _users(w, rng, sizes, tag, now, password_hash)
+    step(f"{len(users):,} users", t0)
+    t0 = time.perf_counter()
+    orgs = _organisations(w, rng, sizes, tag, now, users)
+    step(f"{sizes.providers} providers, {sizes.workplaces} workplaces, memberships and teams", t0)
+    t0 = time.perf_counter()
+    courses = _courses(w, rng, sizes, now, orgs, credit_types)
+    step(f"{len(courses):,} published courses with versions, tags, designations, lessons, evaluations", t0)
+    t0 = time.perf_counter()
+    _enrolments(w, rng, sizes, now, users, courses, orgs, credit_types)
+    step(f"{w.counts.get('enrolment', 0):,} enrolments, {w.counts.get('lesson_progress', 0):,} lesson progress rows, "
+         f"{w.counts.get('credit_entry', 0):,} ledger entries", t0)
+    t0 = time.perf_counter()
+    _meetings(w, rng, now, orgs)
+    step(f"{w.counts.get('meeting', 0):,} meetings, {w.counts.get('attendance_interval', 0):,} attendance intervals", t0)
+    t0 = time.perf_counter()
+    w.finish()
+    step("sequences and statistics", t0)
+    return SeedResult(tag, dict(w.counts), time.perf_counter() - started, email_for(tag, 3), email_for(tag, 1),
+                      email_for(tag, 2))
+
+
+# --- the generators ------------------------------------------------------------------------------
+
+
+def _users(w: Writer, rng, sizes: Sizes, tag, now, password_hash) -> list[tuple[int, str]]:
+    """(id, profession) of every new account, in order: index 0 is user1."""
+    first_id = w.next_id("user")
+    made, rows = [], []
+    for n in range(1, sizes.users + 1):
+        profession = "other" if n <= 2 else _weighted(rng, PROFESSIONS)
+        if n == 3:
+            profession = "physician_md"
+        uid = first_id + n - 1
+        physician = profession in ("physician_md", "physician_do")
+        created = now - timedelta(days=rng.randint(30, 2000))
+        rows.append(dict(
+            id=uid, email=email_for(tag, n), password_hash=password_hash, email_verified_at=created,
+            first_name=rng.choice(FIRST), last_name=rng.choice(LAST), credentials=CREDENTIALS[profession],
+            profession=profession, npi=None, nabp_eprofile_id=str(rng.randint(1_000_000, 9_999_999))
+            if profession == "pharmacist" else None,
+            birth_month=rng.randint(1, 12) if physician or profession == "pharmacist" else None,
+            birth_day=rng.randint(1, 28) if physician or profession == "pharmacist" else None,
+            timezone=rng.choice(ZONES), consent_to_report=rng.random() < 0.8, consent_updated_at=created,
+            is_admin=False, disabled_at=None, anonymised_at=None, session_nonce="%032x" % rng.getrandbits(128),
+            created_at=created))
+        made.append((uid, profession))
+        if len(rows) >= 50_000:
+            w.insert("user", rows)
+            rows = []
+    w.insert("user", rows)
+    licence_id = w.next_id("licence")
+    licences = []
+    for uid, profession in made:
+        if profession != "other" and rng.random() < 0.7:
+            licences.append(dict(id=licence_id, user_id=uid, state=rng.choice(STATES),
+                                 number=str(rng.randint(100000, 999999)),
+                                 expires_on=(now + timedelta(days=rng.randint(30, 900))).date()))
+            licence_id += 1
+    w.insert("licence", licences)
+    return made
+
+
+@dataclass
+class Orgs:
+    providers: list[tuple[int, str, list[int]]]  # id, name, educator ids
+    workplaces: list[tuple[int, str, int, list[int]]]  # id, name, manager id, member ids
+    membership_of: dict[int, int]  # user id -> workplace org id
+
+
+def _organisations(w: Writer, rng, sizes: Sizes, tag, now, users) -> Orgs:
+    org_id = w.next_id("organisation")
+    member_id = w.next_id("membership")
+    team_id = w.next_id("team")
+    org_rows, member_rows, team_rows, team_members = [], [], [], []
+    providers = []
+    ids = [uid for uid, _ in users]
+    for p in range(1, sizes.providers + 1):
+        name = f"{rng.choice(('Northbridge', 'Lakeside', 'Summit', 'Harbor', 'Meridian', 'Keystone'))} " \
+               f"{rng.choice(('CME Institute', 'Medical Education', 'Academy of Medicine', 'Health Learning'))} {p}"
+        org_rows.append(dict(id=org_id, name=name, slug=f"{tag}-provider-{p}", kind="provider",
+                             timezone="America/New_York", is_accredited_provider=True, created_at=now))
+        educators = [ids[1]] if p == 1 else []
+        educators += rng.sample(ids[2:], 2)
+        for uid in educators:
+            member_rows.append(dict(id=member_id, org_id=org_id, user_id=uid, role="educator", job_title="Educator",
+                                    deactivated_at=None, created_at=now))
+            member_id += 1
+        providers.append((org_id, name, educators))
+        org_id += 1
+    # Workplaces: one hospital system holds a tenth of everyone; the rest are practices and departments.
+    pool = ids[2:]
+    rng.shuffle(pool)
+    big = max(1, len(ids) // 10)
+    groups = [[ids[0]] + pool[:big]]
+    rest = pool[big:]
+    per = max(1, len(rest) // max(1, sizes.workplaces - 1))
+    for start in range(0, len(rest), per):
+        groups.append(rest[start:start + per])
+    workplaces, membership_of = [], {}
+    for n, members in enumerate(groups, 1):
+        if n == 1:
+            name, kind = "Mercy Regional Health System", "department"
+        else:
+            name = f"{rng.choice(('Riverside', 'Oakwood', 'Maple', 'Cedar', 'Bayview', 'Hillcrest'))} " \
+                   f"{rng.choice(('Family Practice', 'Internal Medicine', 'Pediatrics', 'Urgent Care', 'Clinic'))} {n}"
+            kind = "practice"
+        org_rows.append(dict(id=org_id, name=name, slug=f"{tag}-workplace-{n}", kind=kind,
+                             timezone=rng.choice(ZONES), is_accredited_provider=False, created_at=now))
+        teams = []
+        for team in ("Clinical staff", "Front office", "Pharmacy"):
+            team_rows.append(dict(id=team_id, org_id=org_id, name=team, created_at=now))
+            teams.append(team_id)
+            team_id += 1
+        manager = members[0]
+        for k, uid in enumerate(members):
+            member_rows.append(dict(id=member_id, org_id=org_id, user_id=uid, role="manager" if k == 0 else "member",
+                                    job_title="Practice manager" if k == 0 else "Clinician",
+                                    deactivated_at=now - timedelta(days=10) if k and uid != ids[2] and rng.random() < 0.03 else None,
+                                    created_at=now - timedelta(days=rng.randint(1, 900))))
+            team_members.append(dict(team_id=teams[k % 3], membership_id=member_id))
+            membership_of[uid] = org_id
+            member_id += 1
+        workplaces.append((org_id, name, manager, members))
+        org_id += 1
+    w.insert("organisation", org_rows)
+    w.insert("membership", member_rows)
+    w.insert("team", team_rows)
+    w.insert("team_member", team_members)
+    return Orgs(providers, workplaces, membership_of)
+
+
+@dataclass(frozen=True)
+class SeededCourse:
+    id: int
+    version_id: int
+    lesson_ids: tuple[int, ...]
+    title: str
+    format: str
+    provider_id: int
+    provider_name: str
+    designations: tuple[tuple[str, Decimal], ...]
+    topics: tuple[str, ...]
+
+
+def _courses(w: Writer, rng, sizes: Sizes, now, orgs: Orgs, credit_types) -> list[SeededCourse]:
+    ids = {name: w.next_id(name) for name in ("course", "course_version", "course_tag", "credit_designation",
+                                             "course_person", "course_module", "lesson", "evaluation_item")}
+    rows: dict[str, list[dict]] = {name: [] for name in ids}
+
+    def add(table_, **values):
+        values["id"] = ids[table_]
+        ids[table_] += 1
+        rows[table_].append(values)
+        return values["id"]
+
+    made = []
+    for n in range(sizes.courses):
+        org_id, provider, educators = orgs.providers[n % len(orgs.providers)]
+        topics = tuple(rng.sample(TOPICS, rng.randint(1, 2)))
+        specialties = tuple(rng.sample(SPECIALTIES, rng.randint(1, 2)))
+        codes = _weighted(rng, DESIGNATION_SETS)
+        professions = sorted({p for c in codes for p in credit_types.get(c, [])}) if rng.random() < 0.6 else []
+        fmt = _weighted(rng, FORMATS)
+        title = f"{topics[0].split('/')[0].capitalize()}: {rng.choice(SUBJECTS)} ({n + 1})"
+        hours = Decimal(rng.choice(("0.5", "0.75", "1", "1.25", "1.5", "2", "3")))
+        summary = f"A {fmt} activity on {', '.join(topics)} for {', '.join(specialties)}."
+        objectives = f"Apply current evidence on {topics[0]}\nIdentify patients at risk\nPlan follow-up with the team"
+        released = now - timedelta(days=rng.randint(10, 700))
+        expired = rng.random() < 0.04
+        expires = (now - timedelta(days=rng.randint(1, 90))) if expired else released + timedelta(days=3 * 365 - 1)
+        course_id = add("course", org_id=org_id, current_version_id=None, draft_version_id=None,
+                        created_by_id=educators[0], created_at=released, archived_at=None)
+        version_id = add("course_version", course_id=course_id, number=1, state="published", title=title,
+                         summary=summary, description=summary + " Case-based, with a short self-assessment.",
+                         objectives=objectives, format=fmt, estimated_minutes=int(hours * 60),
+                         release_on=released.date(), expires_on=expires.date(),
+                         review_on=(released + timedelta(days=900)).date(),
+                         accreditation_statement=STATEMENT.format(name=provider),
+                         acpe_uan=f"0000-0000-26-{n % 1000:03d}-H01-P" if "acpe" in codes else None,
+                         require_all_lessons=True, video_threshold_pct=90, require_quiz_pass=False,
+                         require_evaluation=True, max_credit=hours,
+                         search_text=" ".join((title, summary, objectives)).lower(),
+                         created_at=released, submitted_at=released, published_at=released + timedelta(hours=n % 24))
+        for kind, values in (("topic", topics), ("specialty", specialties), ("profession", professions)):
+            for value in values:
+                add("course_tag", version_id=version_id, kind=kind, value=value)
+        for code in codes:
+            add("credit_designation", version_id=version_id, credit_type_code=code, max_amount=hours)
+        add("course_person", version_id=version_id, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            credentials="MD", role="faculty", attested_none=True, disclosed_on=released.date())
+        add("course_person", version_id=version_id, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            credentials="RN, MSN", role="planner", attested_none=True, disclosed_on=released.date())
+        module_id = add("course_module", version_id=version_id, title="Core content", position=0)
+        lessons = tuple(add("lesson", module_id=module_id, version_id=version_id, title=f"Part {k + 1}", kind="text",
+                            position=k, body=f"Key points on **{topics[0]}**, part {k + 1}.", embed_url=None)
+                        for k in range(LESSONS_PER_COURSE))
+        for k, (kind, text_, required) in enumerate(EVALUATION):
+            add("evaluation_item", version_id=version_id, position=k, kind=kind, text=text_, required=required)
+        made.append(SeededCourse(course_id, version_id, lessons, title, fmt, org_id, provider,
+                                 tuple((c, hours) for c in codes), topics))
+    for name in ids:
+        w.insert(name, rows[name])
+    course, version = w.table("course"), w.table("course_version")
+    first, last = made[0].id, made[-1].id
+    w.conn.execute(course.update().where(course.c.id.between(first, last)).values(
+        current_version_id=select(version.c.id).where(version.c.course_id == course.c.id).scalar_subquery()))
+    return made
+
+
+def _enrolments(w: Writer, rng, sizes: Sizes, now, users, courses: list[SeededCourse], orgs: Orgs, credit_types):
+    ids = {name: w.next_id(name) for name in ("enrolment", "lesson_progress", "credit_entry", "evaluation_answer")}
+    # A few courses are far more popular than the rest (mandatory training, hot topics).
+    weights = [1.0 / (k + 5) for k in range(len(courses))]
+    managers = {org_id: manager for org_id, _, manager, _ in orgs.workplaces}
+    block: dict[str, list[dict]] = {name: [] for name in ids}
+    eval_items = None
+
+    def flush():
+        for name in ("enrolment", "lesson_progress", "evaluation_answer", "credit_entry"):
+            w.insert(name, block[name])
+            block[name] = []
+
+    counts = _enrolment_counts(rng, sizes.enrolments, len(users), len(courses))
+    for index, (uid, profession) in enumerate(users):
+        k = counts[index]
+        chosen = set()
+        while len(chosen) < k:
+            chosen.update(rng.choices(range(len(courses)), weights, k=k - len(chosen)))
+        for c in sorted(chosen):
+            course = courses[c]
+            enrolled = now - timedelta(days=rng.randint(1, 600), minutes=rng.randint(0, 1440))
+            state = rng.random()
+            done_lessons = LESSONS_PER_COURSE if state < 0.45 else (rng.randint(0, 2) if state < 0.85 else 0)
+            completed = enrolled + timedelta(days=rng.randint(0, 20), hours=1) if state < 0.45 else None
+            completed = min(completed, now) if completed else None
+            assigned = rng.random() < 0.1
+            eid = ids["enrolment"]
+            ids["enrolment"] += 1
+            block["enrolment"].append(dict(
+                id=eid, user_id=uid, course_id=course.id, version_id=course.version_id, enrolled_at=enrolled,
+                disclosures_seen_at=enrolled, last_lesson_id=course.lesson_ids[max(0, done_lessons - 1)],
+                last_activity_at=completed or enrolled + timedelta(minutes=30 * done_lessons),
+                seconds_spent=done_lessons * rng.randint(300, 1500),
+                evaluation_submitted_at=completed, completed_at=completed,
+                due_on=(enrolled + timedelta(days=30)).date() if assigned else None,
+                assigned_by_id=managers.get(orgs.membership_of.get(uid)) if assigned else None))
+            for pos in range(done_lessons):
+                seen = enrolled + timedelta(minutes=20 * pos)
+                block["lesson_progress"].append(dict(
+                    id=ids["lesson_progress"], enrolment_id=eid, lesson_id=course.lesson_ids[pos],
+                    first_viewed_at=seen, position_seconds=0, furthest_seconds=0, duration_seconds=None,
+                    completed_at=seen + timedelta(minutes=10)))
+                ids["lesson_progress"] += 1
+            if completed is None:
+                continue
+            if eval_items is None:
+                eval_items = _first_eval_items(w, courses)
+            for item_id, kind in eval_items.get(course.version_id, ()):
+                block["evaluation_answer"].append(dict(
+                    id=ids["evaluation_answer"], enrolment_id=eid, item_id=item_id,
+                    rating=rng.randint(3, 5) if kind == "likert" else None,
+                    comment="" if kind == "likert" else "Will use the checklist.", submitted_at=completed))
+                ids["evaluation_answer"] += 1
+            _claims(block["credit_entry"], ids, rng, uid, profession, course, completed, credit_types)
+        if len(block["enrolment"]) >= 50_000:
+            flush()
+    flush()
+
+
+def _enrolment_counts(rng, total: int, users: int, courses: int) -> list[int]:
+    """How many courses each user is enrolled in: about the average, adding up to ``total`` exactly
+    (as far as ``users * courses`` allows). The benchmark's learner (user3) has twice the average."""
+    total = min(total, users * courses)
+    avg = total / max(1, users)
+    counts = [min(courses, max(0, round(rng.gauss(avg, avg / 3)))) for _ in range(users)]
+    if users > 2:
+        counts[2] = min(courses, total, max(counts[2], round(avg * 2)))
+    diff = total - sum(counts)
+    order = list(range(users))
+    while diff:
+        rng.shuffle(order)
+        step = 1 if diff > 0 else -1
+        for i in order:
+            if diff and 0 <= counts[i] + step <= courses and not (i == 2 and step < 0 and users > 2):
+                counts[i] += step
+                diff -= step
+    return counts
+
+
+def _first_eval_items(w: Writer, courses: list[SeededCourse]) -> dict[int, list[tuple[int, str]]]:
+    item = w.table("evaluation_item")
+    versions = [c.version_id for c in courses]
+    out: dict[int, list[tuple[int, str]]] = {}
+    for vid, iid, kind in w.conn.execute(select(item.c.version_id, item.c.id, item.c.kind).where(
+            item.c.version_id.between(min(versions), max(versions))).order_by(item.c.id)):
+        out.setdefault(vid, []).append((iid, kind))
+    return out
+
+
+def _claims(rows: list[dict], ids: dict, rng, uid, profession, course: SeededCourse, completed: datetime,
+            credit_types) -> None:
+    eligible = [(c, amt) for c, amt in course.designations
+                if c != "participation" and (not credit_types.get(c) or profession in credit_types[c])]
+    if not eligible:
+        eligible = [("participation", course.designations[0][1])]
+    for code, amount in eligible:
+        if rng.random() < 0.1:  # some learners never claim
+            continue
+        claimed = min(completed + timedelta(minutes=5), datetime.now(timezone.utc))
+        claim = dict(id=ids["credit_entry"], kind="claim", claim_id=None, learner_id=uid, activity_kind="course",
+                     activity_id=course.id, activity_version=1, activity_title=course.title,
+                     activity_format=course.format, activity_date=completed.date(), provider_org_id=course.provider_id,
+                     provider_name=course.provider_name, topics=list(course.topics), credit_type_code=code,
+                     amount=amount, description="", attested=True, self_reported=False, actor_id=uid, reason="",
+                     created_at=claimed)
+        rows.append(claim)
+        ids["credit_entry"] += 1
+        if rng.random() < 0.01 and amount > Decimal("0.25"):  # a correction: claimed less than the maximum
+            rows.append(dict(claim, id=ids["credit_entry"], kind="correction", claim_id=claim["id"],
+                             amount=Decimal("-0.25"), reason="Learner corrected the time spent.",
+                             created_at=claimed + timedelta(days=1)))
+            ids["credit_entry"] += 1
+
+
+def _meetings(w: Writer, rng, now, orgs: Orgs) -> None:
+    ids = {name: w.next_id(name) for name in ("meeting", "attendance_interval", "action_item")}
+    rows: dict[str, list[dict]] = {name: [] for name in ids}
+    for org_id, name, manager, members in orgs.workplaces:
+        for k in range(6):
+            starts = (now + timedelta(days=14 * (k - 3), hours=rng.randint(0, 8))).replace(minute=0, second=0,
+                                                                                          microsecond=0)
+            ends = starts + timedelta(hours=1)
+            category = ("administrative", "training")[k % 2]
+            mid = ids["meeting"]
+            ids["meeting"] += 1
+            room = "%032x" % rng.getrandbits(128)
+            rows["meeting"].append(dict(
+                id=mid, org_id=org_id, host_id=manager, title=f"{'Staff meeting' if k % 2 == 0 else 'Safety huddle'}"
+                f" {starts:%d %b}", agenda="1. Updates\n2. Training due this month\n3. Any other business",
+                category=category, starts_at=starts, ends_at=ends, timezone="America/New_York", recurrence="none",
+                recurrence_count=1, series_ends_at=ends, room_name=room, ical_uid=f"{room}@continuum",
+                ical_sequence=0, open_to_org=True, recording_enabled=False, lobby_enabled=True, passcode=None,
+                ack_counts_as_attendance=category == "training", minutes="Discussed the rota." if ends < now else "",
+                minutes_updated_at=ends if ends < now else None, minutes_updated_by_id=manager if ends < now else None,
+                is_accredited=False, accredited_start_at=None, accredited_end_at=None, min_credit_minutes=15,
+                accreditation_statement="", acpe_uan=None, topics="", ended_at=ends if ends < now else None,
+                cancelled_at=None, created_at=starts - timedelta(days=7), updated_at=starts - timedelta(days=7)))
+            for a in range(3):
+                rows["action_item"].append(dict(id=ids["action_item"], meeting_id=mid, text=f"Follow-up {a + 1}",
+                                                owner_id=manager if a == 0 else rng.choice(members), due_on=(ends + timedelta(days=7)).date(),
+                                                done_at=None, created_at=ends))
+                ids["action_item"] += 1
+            if ends >= now:
+                continue
+            for uid in members:
+                if rng.random() < 0.7:
+                    rows["attendance_interval"].append(dict(
+                        id=ids["attendance_interval"], meeting_id=mid, user_id=uid, display_name="",
+                        participant_key=f"p{uid}", joined_at=starts + timedelta(minutes=rng.randint(0, 10)),
+                        left_at=ends - timedelta(minutes=rng.randint(0, 10)), last_seen_at=None,
+                        evidence="observed", source="poll", note="", confirmed_by_id=None, voided_at=None,
+                        voided_by_id=None, created_at=ends))
+                    ids["attendance_interval"] += 1
+    for name in ("meeting", "action_item", "attendance_interval"):
+        w.insert(name, rows[name])
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+def _command():
+    import click
+    from flask import current_app
+    from flask.cli import with_appcontext
+
+    @click.command("seed-scale")
+    @click.option("--preset", type=click.Choice(sorted(PRESETS)), default=None,
+                  help="tiny, small, medium or large (100,000 users, 2,000 courses, 1,000,000 enrolments).")
+    @click.option("--users", type=click.IntRange(10), default=None)
+    @click.option("--courses", type=click.IntRange(2), default=None)
+    @click.option("--enrolments", type=click.IntRange(0), default=None)
+    @click.option("--seed", "seed_", type=int, default=2026, show_default=True, help="Random seed (same data each time).")
+    @click.option("--tag", default="scale", show_default=True, help="Names the accounts user<n>@<tag>.continuum.test.")
+    @with_appcontext
+    def seed_scale_command(preset, users, courses, enrolments, seed_, tag):
+        """Fill a migrated database with a large dataset, in bulk, for benchmarks and trials at size.
+
+        Refuses to run twice with the same --tag; use a fresh database (or another tag) to seed again.
+        """
+        from lms.auth.passwords import hash_password
+
+        sizes = dict(PRESETS[preset or "small"])
+        for key, value in (("users", users), ("courses", courses), ("enrolments", enrolments)):
+            if value is not None:
+                sizes[key] = value
+        sizes = Sizes(**sizes)
+        click.echo(f"Seeding {sizes.users:,} users, {sizes.courses:,} courses, {sizes.enrolments:,} enrolments "
+                   f"into {db.engine.url.render_as_string(hide_password=True)} ...")
+        password_hash = hash_password(SCALE_PASSWORD, current_app.config)
+        try:
+            with db.engine.begin() as conn:
+                result = seed_scale(conn, sizes, seed=seed_, tag=tag, password_hash=password_hash, progress=click.echo)
+        except AlreadySeeded as exc:
+            raise click.ClickException(f"{exc}; use a fresh database or another --tag.") from None
+        total = sum(result.counts.values())
+        click.echo(f"Done: {total:,} rows in {result.seconds:.1f} s.")
+        click.echo(f"Logins (password {SCALE_PASSWORD}): learner {result.learner_email}, "
+                   f"manager {result.manager_email}, educator {result.educator_email}")
+
+    return seed_scale_command
+
+
+seed_scale_command = _command()
