@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent.parent
 _HEADER = struct.Struct(">cI")
 _PLAIN = (str, int, float, bool, type(None))
+_OUT_OF_MEMORY = b"the certificate needs more memory than a render may use"
 
 
 class RenderFailed(RuntimeError):
@@ -110,7 +111,7 @@ def main() -> None:  # pragma: no cover - runs in the child
         try:
             _send(stdout, b"O", render_in_process(job))
         except MemoryError:
-            _send(stdout, b"E", b"the certificate needs more memory than a render may use")
+            _send(stdout, b"E", _OUT_OF_MEMORY)
             return  # start afresh: a process that ran out of memory is not trusted further
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the child lives on
             _send(stdout, b"E", f"{type(exc).__name__}: {exc}"[:500].encode())
@@ -186,6 +187,9 @@ def render_isolated(job: dict, *, timeout: float, memory_mb: int) -> bytes:
             if isinstance(exc, RenderFailed):
                 raise
             raise RenderFailed("the certificate renderer stopped") from exc
+        if status == b"E" and body.startswith(_OUT_OF_MEMORY):
+            child.kill()  # it exits after running out of memory; the next render starts afresh
+            _child = None
     if status != b"O":
         raise RenderFailed(body.decode(errors="replace"))
     return body
