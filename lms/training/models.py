@@ -1,0 +1,109 @@
+"""Training assignments, roster imports and the learner's mail preference.
+
+Who an assignment applies to is never stored per person: it is worked out from memberships
+when read, so a new member who matches a team, job title or the whole organisation gets it
+at once, and a leaver (deactivated membership) drops out without losing any record.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+from lms.types import UTCDateTime, utcnow
+
+ITEM_KINDS = {"course": "Course", "minutes": "Meeting minutes to acknowledge"}
+TARGET_KINDS = {"org": "Everyone in the organisation", "team": "A team", "job_title": "A job title",
+                "person": "One person"}
+BASES = {"completion": "counted from each completion", "fixed": "on fixed dates from the first due date"}
+
+
+class Assignment(db.Model):
+    __tablename__ = "training_assignment"
+    __table_args__ = (
+        CheckConstraint("item_kind IN ('course', 'minutes')", name="item_kind"),
+        CheckConstraint("target_kind IN ('org', 'team', 'job_title', 'person')", name="target_kind"),
+        CheckConstraint("(item_kind = 'course' AND course_id IS NOT NULL) OR "
+                        "(item_kind = 'minutes' AND meeting_id IS NOT NULL)", name="item_present"),
+        CheckConstraint("recurrence_months IS NULL OR recurrence_months BETWEEN 1 AND 120", name="recurrence_range"),
+        CheckConstraint("grace_days BETWEEN 0 AND 365", name="grace_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    item_kind: Mapped[str] = mapped_column(String(16))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    target_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    target_job_title: Mapped[str | None] = mapped_column(String(120))
+    due_on: Mapped[date] = mapped_column(Date)
+    recurrence_months: Mapped[int | None] = mapped_column(SmallInteger)
+    recurrence_basis: Mapped[str] = mapped_column(String(16), default="completion")
+    grace_days: Mapped[int] = mapped_column(SmallInteger, default=0)
+    is_mandatory: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Removed assignments are kept (an inspector may ask what was required when).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    course = relationship("Course")
+    meeting = relationship("Meeting")
+    target_user = relationship("User", foreign_keys=[target_user_id])
+    target_team = relationship("Team")
+
+    @property
+    def title(self) -> str:
+        if self.item_kind == "course":
+            version = self.course.current_version or self.course.latest_version
+            return version.title if version is not None else f"Course {self.course_id}"
+        return f"Minutes: {self.meeting.title}"
+
+    @property
+    def target_label(self) -> str:
+        if self.target_kind == "org":
+            return "Everyone"
+        if self.target_kind == "team":
+            return f"Team: {self.target_team.name}" if self.target_team else "Team (deleted)"
+        if self.target_kind == "job_title":
+            return f"Job title: {self.target_job_title}"
+        return self.target_user.full_name if self.target_user else "Person (deleted)"
+
+    @property
+    def recurrence_label(self) -> str:
+        if not self.recurrence_months:
+            return "Once"
+        every = "Every year" if self.recurrence_months == 12 else f"Every {self.recurrence_months} months"
+        return f"{every}, {BASES[self.recurrence_basis]}"
+
+
+class RosterImport(db.Model):
+    """An uploaded staff CSV: parsed and validated at upload, applied only when confirmed."""
+
+    __tablename__ = "roster_import"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[list] = mapped_column(JSON, default=list)
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="preview")  # preview, applied, discarded
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    summary: Mapped[dict | None] = mapped_column(JSON)
+
+
+class TrainingPreference(db.Model):
+    """Per-user mail preference. Mandatory training reminders are always sent."""
+
+    __tablename__ = "training_preference"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    non_mandatory_mail_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
