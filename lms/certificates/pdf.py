@@ -28,9 +28,13 @@ def page_css(size: str) -> str:
     return f"@page {{ size: {'A4' if size == 'A4' else 'Letter'} landscape; margin: 10mm; }}"
 
 
-def qr_png(url: str) -> bytes:
+def qr_svg(url: str) -> bytes:
+    """The QR code as SVG: weasyprint draws it as vectors (sharp when printed), and it is ~10x
+    cheaper than PNG. A fixed mask skips segno's search for the best of eight, which costs more
+    than the rest of the encoding; every mask decodes the same."""
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=6, border=2)
+    segno.make(url, error="m", mask=0, boost_error=False).save(buffer, kind="svg", scale=6, border=2,
+                                                               xmldecl=False, svgns=True)
     return buffer.getvalue()
 
 
@@ -41,8 +45,8 @@ def build_job(snapshot: dict, *, html: str | None = None, css: str | None = None
     ``logo`` and ``signature`` are ``(content_type, bytes)``; they reach the renderer only as
     named in-memory assets, as does the QR code.
     """
-    assets = {"qr.png": qr_png(snapshot["verify_url"])}
-    context = dict(snapshot, qr_url="continuum-asset:qr.png", logo_url="", signature_url="")
+    assets = {"qr.svg": qr_svg(snapshot["verify_url"])}
+    context = dict(snapshot, qr_url="continuum-asset:qr.svg", logo_url="", signature_url="")
     if logo:
         assets["logo" + _ext(logo[0])] = logo[1]
         context["logo_url"] = "continuum-asset:logo" + _ext(logo[0])

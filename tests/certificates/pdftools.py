@@ -20,11 +20,17 @@ def embedded_files(data: bytes) -> list:
 
 
 def qr_codes(data: bytes) -> list[str]:
+    """Decode every QR code on the rendered pages, as a phone camera would see the printout.
+
+    The QR code is vector art (SVG), so the page is rasterised (pdfium) before decoding.
+    """
+    import pypdfium2
     import zxingcpp
 
-    reader = PdfReader(io.BytesIO(data))
     found = []
-    for page in reader.pages:
-        for image in page.images:
-            found += [r.text for r in zxingcpp.read_barcodes(image.image)]
+    document = pypdfium2.PdfDocument(data)
+    for index in range(len(document)):
+        image = document[index].render(scale=2).to_pil()
+        found += [r.text for r in zxingcpp.read_barcodes(image)]
+    document.close()
     return found

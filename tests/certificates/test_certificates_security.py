@@ -90,7 +90,7 @@ def test_hostile_template_html_and_css_are_refused_by_the_fetcher(app, listener)
     html = ("<html><body>" + "".join(attacks[:4])
             + f"<link rel=stylesheet href=http://127.0.0.1:{listener.port}/c.css>"
             + f"<img src=http://169.254.169.254/x><img src=http://127.0.0.1:{listener.port}/d.png>"
-            + "<a rel=attachment href=continuum-asset:qr.png>qr</a>"
+            + "<a rel=attachment href=continuum-asset:qr.svg>qr</a>"
             + "<p>{{ learner.display_name }} {{ 7*7 }}</p></body></html>")
     css = (f"@import url(http://127.0.0.1:{listener.port}/e.css); @import 'file:///etc/passwd';"
            f" body {{ background: url(http://169.254.169.254/latest/) }}"
