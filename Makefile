@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi.py
 
-.PHONY: demo test quick venv worker clean
+.PHONY: demo test quick venv worker clean serve bench
 
 venv: $(VENV)/.installed
 
@@ -35,3 +35,18 @@ worker: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+## gunicorn with lms/gunicorn_conf.py (set DATABASE_URL, REDIS_URL, SECRET_KEY, CONTINUUM_ENV=production).
+serve: venv
+	$(BIN)/gunicorn -c lms/gunicorn_conf.py wsgi:app
+
+## Seed the benchmark databases if needed, then benchmark the key pages against the floor on both.
+BENCH_PRESET ?= large
+BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/bench
+BENCH_SQLITE_URL ?= sqlite:///$(CURDIR)/instance/bench-$(BENCH_PRESET).db
+BENCH_ARGS ?=
+bench: venv
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.prepare --database-url "$(BENCH_POSTGRES_URL)" --preset $(BENCH_PRESET)
+	$(BIN)/python -m bench.prepare --database-url "$(BENCH_SQLITE_URL)" --preset $(BENCH_PRESET)
+	$(BIN)/python -m bench.web --database-url "$(BENCH_POSTGRES_URL)" --database-url "$(BENCH_SQLITE_URL)" $(BENCH_ARGS)

@@ -17,6 +17,8 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("--as", dest="email", default=None, help="log in as this account (default: anonymous)")
     parser.add_argument("--repeat", type=int, default=3, help="requests before the measured one (warm-up)")
+    parser.add_argument("--explain", action="store_true",
+                        help="PostgreSQL: EXPLAIN ANALYZE each statement and show its plan's scans")
     args = parser.parse_args()
 
     from bench.floor_app import create_bench_app
@@ -41,8 +43,11 @@ def main() -> None:
     def before(*_a):
         starts.append(time.perf_counter())
 
-    def after(conn, cursor, statement, *_a):
+    captured: list[tuple[str, object]] = []
+
+    def after(conn, cursor, statement, parameters, *_a):
         timings.append(((time.perf_counter() - starts.pop()) * 1000, statement))
+        captured.append((statement, parameters))
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", before)
@@ -52,6 +57,22 @@ def main() -> None:
     total = (time.perf_counter() - started) * 1000
     for ms, statement in timings:
         print(f"{ms:8.2f} ms  {' '.join(statement.split())[:220]}")
+    if args.explain:
+        with app.app_context():
+            raw = db.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                for statement, parameters in captured:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                    plan = [row[0] for row in cursor.fetchall()]
+                    scans = [line.strip() for line in plan if "Scan" in line]
+                    summary = plan[-1].strip()
+                    print(f"{summary:>30}  {' '.join(statement.split())[:90]}")
+                    for line in scans:
+                        print(f"{'':>32}{line[:150]}")
+            finally:
+                raw.rollback()
+                raw.close()
     print(f"HTTP {response.status_code}, {len(response.data):,} bytes, {len(timings)} statements, "
           f"{sum(ms for ms, _ in timings):.1f} ms in SQL, {total:.1f} ms in all")
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from courses.models import (Course, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
                             Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
@@ -51,10 +51,10 @@ def load_version(version_id: int) -> CourseVersion:
     return db.session.scalars(
         select(CourseVersion).where(CourseVersion.id == version_id).options(
             selectinload(CourseVersion.tags), selectinload(CourseVersion.designations)
-            .selectinload(CreditDesignation.credit_type),
+            .joinedload(CreditDesignation.credit_type),
             selectinload(CourseVersion.people).selectinload(CoursePerson.relationships),
             selectinload(CourseVersion.modules).selectinload(CourseModule.lessons).selectinload(Lesson.files),
-            selectinload(CourseVersion.modules).selectinload(CourseModule.lessons).selectinload(Lesson.quiz),
+            selectinload(CourseVersion.modules).selectinload(CourseModule.lessons).joinedload(Lesson.quiz),
             selectinload(CourseVersion.evaluation_items))).one()
 
 
@@ -340,7 +340,7 @@ def dashboard_for(user, now: datetime) -> dict:
     """In progress, completed, assigned (with due dates) and expiring soon, in four queries."""
     enrolments = list(db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == user.id)
-        .options(selectinload(Enrolment.version), selectinload(Enrolment.course))
+        .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
         .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc())))
     ids = [e.id for e in enrolments]
     version_ids = {e.version_id for e in enrolments}

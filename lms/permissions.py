@@ -6,7 +6,7 @@ a role that is too low gets 403.
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,14 +14,29 @@ from lms.extensions import db
 from lms.orgs.models import ROLE_RANK, Membership, Organisation
 
 
+def _read_memo(name: str) -> dict | None:
+    """A memo for the length of one GET request: a page asks the same permission question several
+    times (loader, predicates, layout). Requests that change data always ask the database."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return None
+    return g.setdefault(name, {})
+
+
 def membership(user, org_id: int) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
+    memo = _read_memo("_membership_memo")
+    key = (user.id, org_id)
+    if memo is not None and key in memo:
+        return memo[key]
+    found = db.session.scalar(
         select(Membership).where(
             Membership.org_id == org_id, Membership.user_id == user.id, Membership.deactivated_at.is_(None)
         )
     )
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
 def has_role(user, org_id: int, role: str) -> bool:
@@ -69,8 +84,11 @@ def get_in_org_or_404(model, object_id: int, org: Organisation):
 def managed_orgs(user) -> list[Organisation]:
     if not getattr(user, "is_authenticated", False):
         return []
+    memo = _read_memo("_managed_orgs_memo")
+    if memo is not None and user.id in memo:
+        return memo[user.id]
     ranks = [r for r, n in ROLE_RANK.items() if n >= ROLE_RANK["manager"]]
-    return list(
+    found = list(
         db.session.scalars(
             select(Organisation)
             .join(Membership)
@@ -78,6 +96,9 @@ def managed_orgs(user) -> list[Organisation]:
             .order_by(Organisation.name)
         )
     )
+    if memo is not None:
+        memo[user.id] = found
+    return found
 
 
 def template_helpers() -> dict:

@@ -193,6 +193,10 @@ def seed_scale(conn: Connection, sizes: Sizes, *, seed: int = 2026, tag: str = "
     step(f"{w.counts.get('enrolment', 0):,} enrolments, {w.counts.get('lesson_progress', 0):,} lesson progress rows, "
          f"{w.counts.get('credit_entry', 0):,} ledger entries", t0)
     t0 = time.perf_counter()
+    if "certificate" in db.metadata.tables:
+        _certificates(w, rng, now, orgs, users)
+        step(f"{w.counts.get('certificate', 0):,} certificates (a specimen PDF stands for every seeded one)", t0)
+    t0 = time.perf_counter()
     _meetings(w, rng, now, orgs)
     step(f"{w.counts.get('meeting', 0):,} meetings, {w.counts.get('attendance_interval', 0):,} attendance intervals", t0)
     t0 = time.perf_counter()
@@ -503,6 +507,88 @@ def _claims(rows: list[dict], ids: dict, rng, uid, profession, course: SeededCou
                              amount=Decimal("-0.25"), reason="Learner corrected the time spent.",
                              created_at=claimed + timedelta(days=1)))
             ids["credit_entry"] += 1
+
+
+def specimen_pdf() -> bytes:
+    """A one-page PDF that says it is a seeded specimen: every seeded certificate's stored file.
+    (Rendering 100,000 real certificates would take hours; real issues render their own.)"""
+    text_ = "Specimen certificate written by flask lms seed-scale. Not issued to anyone."
+    stream = f"BT /F1 14 Tf 60 500 Td ({text_}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 792 612] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _certificates(w: Writer, rng, now, orgs: Orgs, users) -> None:
+    """A credit certificate for a third of the seeded claims (one per learner and course)."""
+    from lms.certificates import codes, storage
+
+    sha, size = storage.store(specimen_pdf())
+    entry, user = w.table("credit_entry"), w.table("user")
+    first_user = users[0][0]
+    cert_id = w.next_id("certificate")
+    rows = []
+    query = (select(entry.c.learner_id, entry.c.activity_id, entry.c.activity_title, entry.c.activity_date,
+                    entry.c.provider_org_id, entry.c.provider_name, entry.c.credit_type_code, entry.c.amount,
+                    user.c.first_name, user.c.last_name, user.c.credentials)
+             .join(user, user.c.id == entry.c.learner_id)
+             .where(entry.c.kind == "claim", entry.c.learner_id >= first_user)
+             .order_by(entry.c.learner_id, entry.c.activity_id, entry.c.id))
+    names = {code: (name, unit) for code, name, unit in w.conn.execute(select(
+        w.table("credit_type").c.code, w.table("credit_type").c.name, w.table("credit_type").c.unit))}
+    last = None
+    for row in w.conn.execute(query):
+        key = (row.learner_id, row.activity_id)
+        if key == last:
+            continue
+        last = key
+        if row.learner_id != first_user + 2 and rng.random() >= 0.33:
+            continue
+        code = _code(rng, codes)
+        full = f"{row.first_name} {row.last_name}"
+        name, unit = names[row.credit_type_code]
+        issued = datetime.combine(row.activity_date, datetime.min.time(), timezone.utc) + timedelta(hours=12)
+        snapshot = {
+            "kind": "credit", "title": "Certificate of Completion",
+            "learner": {"name": full, "credentials": row.credentials,
+                        "display_name": f"{full}, {row.credentials}" if row.credentials else full},
+            "activity": {"title": row.activity_title, "format": "enduring material",
+                         "dates": f"Completed {row.activity_date:%d %B %Y}", "date": row.activity_date.isoformat(),
+                         "timezone": "UTC", "uan": ""},
+            "provider": {"name": row.provider_name, "accreditation_statement": ""},
+            "credits": [{"code": row.credit_type_code, "name": name, "amount": f"{row.amount.normalize():f}",
+                         "unit": unit, "statement": ""}],
+            "attendance": None, "code": code, "verify_url": f"/verify/{code}", "issued_on": f"{issued:%d %B %Y}",
+            "version": 1, "page_size": "Letter", "signatory": {"name": "", "title": ""}, "specimen": True}
+        rows.append(dict(id=cert_id, learner_id=row.learner_id, kind="credit", activity_kind="course",
+                         activity_id=row.activity_id, provider_org_id=row.provider_org_id, version=1,
+                         status="valid", supersedes_id=None, template_version_id=None,
+                         template_ref="seed:specimen", snapshot=snapshot, sha256=sha, size=size,
+                         code_hash=codes.code_hash(code), code=code, issued_at=issued, superseded_at=None,
+                         revoked_at=None, revoked_reason=""))
+        cert_id += 1
+        if len(rows) >= 20_000:
+            w.insert("certificate", rows)
+            rows = []
+    w.insert("certificate", rows)
+
+
+def _code(rng, codes) -> str:
+    """A verification code in the certificates' own format, from the seeded generator."""
+    value = rng.getrandbits(codes.BITS)
+    data = "".join(codes.ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(codes.LENGTH)))
+    return codes.group(data + codes.check_symbol(data))
 
 
 def _meetings(w: Writer, rng, now, orgs: Orgs) -> None:

@@ -34,9 +34,10 @@ def catalog():
                           error_out=False)
     credit_types = db.session.scalars(select(CreditType).order_by(CreditType.sort_order)).all()
     keep = {k: v for k, v in args.items() if k != "page" and v}
+    choices = catalog_rules.tag_choices_by_kind("specialty", "topic")
     return render_template("courses/catalog.html", results=results, filters=filters, keep=keep,
-                           credit_types=credit_types, specialties=catalog_rules.tag_choices("specialty"),
-                           topics=catalog_rules.tag_choices("topic"), formats=FORMATS, professions=PROFESSIONS,
+                           credit_types=credit_types, specialties=choices["specialty"],
+                           topics=choices["topic"], formats=FORMATS, professions=PROFESSIONS,
                            authoring=authoring_orgs(current_user))
 
 

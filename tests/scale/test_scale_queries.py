@@ -47,12 +47,18 @@ def _urls(db, tag: str, learner) -> dict[str, str]:
     topic = db.session.scalar(select(CourseTag.value).where(CourseTag.kind == "topic").group_by(CourseTag.value)
                               .order_by(func.count().desc(), CourseTag.value))
     assert course_id and meeting_id and topic, "the seeded learner has a completed course and a past meeting"
+    from lms.certificates.models import Certificate
+
+    code = db.session.scalar(select(Certificate.code).where(Certificate.learner_id == learner.id)
+                             .order_by(Certificate.id))
+    assert code, "the seeded learner has a certificate"
     return {
         "catalog": f"/courses/?topic={quote(topic)}",
         "course": f"/courses/{course_id}",
         "dashboard": "/dashboard",
         "transcript": "/credits/transcript",
         "meeting": f"/meetings/{meeting_id}",
+        "verification": f"/verify/{code}",
     }
 
 
