@@ -1,5 +1,6 @@
 """A clinician completes a course, claims 1.25 of a 1.5 maximum, sees it on the transcript and
-in licence progress, and downloads the transcript PDF."""
+in licence progress, downloads the transcript PDF, then downloads the certificate the claim
+issued and opens its public verification page from the code."""
 
 from __future__ import annotations
 
@@ -86,4 +87,23 @@ def test_clinician_claims_credit_and_tracks_a_licence(page: Page, page_log, cour
     data = open(pdf.path(), "rb").read()
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert "Priya Raman" in text and "Opioid prescribing" in text and "1.25" in text
+
+    # The claim issued a certificate: download it, then verify it publicly from its code.
+    page.get_by_role("row").filter(has_text="Opioid prescribing").get_by_role("link", name="Certificate").click()
+    expect(page.get_by_role("heading", name=re.compile("Certificate"))).to_be_visible()
+    axe_check(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    certificate = open(download.value.path(), "rb").read()
+    certificate_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate)).pages)
+    code = page.locator("a.font-monospace").inner_text()
+    assert "Priya Raman" in certificate_text and code in certificate_text and "1.25" in certificate_text
+
+    page.context.clear_cookies()  # verification is public: no login
+    page.goto("/verify")
+    page.get_by_label(re.compile("code", re.I)).fill(code.lower())
+    page.get_by_role("button", name=re.compile("Verify", re.I)).click()
+    expect(page.get_by_text("Valid", exact=False).first).to_be_visible()
+    expect(page.get_by_text("Opioid prescribing: safer pain management").first).to_be_visible()
+    axe_check(page)
     page_log.assert_clean()
