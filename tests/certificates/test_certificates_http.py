@@ -92,3 +92,38 @@ def test_educator_downloads_every_certificate_of_an_activity_as_one_zip(issued, 
     texts = [pdf_text(archive.read(name)) for name in archive.namelist()]
     assert len(texts) == 2 and any("Omar Haddad" in t for t in texts) and any("Priya Raman" in t for t in texts)
     assert all(not name.startswith(("/", "..")) for name in archive.namelist())
+
+
+def test_a_certificate_of_attendance_states_the_minutes_attended(make_client, db):
+    from datetime import timedelta
+
+    from lms.types import utcnow
+    from meetings.models import AttendanceInterval
+    from tests.factories import make_meeting, make_org
+    from tests.certificates.pdftools import text
+
+    org = make_org(name="Riverside Family Practice")
+    manager = make_member(org, role="manager").user
+    nurse = make_member(org, make_user(first_name="Nora", last_name="Lindqvist", credentials="RN",
+                                       profession="nurse")).user
+    start = (utcnow() - timedelta(hours=3)).replace(microsecond=0)
+    meeting = make_meeting(org, manager, title="Fire safety refresher", category="training", starts_at=start,
+                           minutes=60, invitees=[nurse])
+    db.session.add(AttendanceInterval(meeting_id=meeting.id, user_id=nurse.id, display_name="Nora",
+                                      joined_at=start + timedelta(minutes=5), left_at=start + timedelta(minutes=50),
+                                      evidence="verified", source="webhook"))
+    db.session.flush()
+    browser = make_client().login(nurse)
+    assert browser.get(f"/certificates/attendance/{meeting.id}").status_code == 200
+    response = browser.post(f"/certificates/attendance/{meeting.id}")
+    assert response.status_code == 302
+    certificate_path = response.location
+    page = browser.get(certificate_path)
+    assert page.status_code == 200
+    certificate_id = int(certificate_path.rstrip("/").rsplit("/", 1)[1])
+    pdf = browser.get(f"/certificates/{certificate_id}/download").data
+    content = text(pdf)
+    assert "Nora Lindqvist" in content and "Fire safety refresher" in content and "45 minutes attended" in content
+    # Someone who was not there cannot get one.
+    absentee = make_client().login(make_member(org).user)
+    assert absentee.post(f"/certificates/attendance/{meeting.id}").status_code == 404
