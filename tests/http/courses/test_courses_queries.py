@@ -5,29 +5,12 @@ Each page is rendered for a small and a large dataset; the number of statements 
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from sqlalchemy import event
 
 from courses import services
 from lms.types import utcnow
+from tests.conftest import count_queries
 from tests.factories import make_course, make_member, make_org, make_user
-
-
-@contextlib.contextmanager
-def count_queries(engine):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def _world(n: int, lessons: int):

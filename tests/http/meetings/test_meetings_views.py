@@ -11,11 +11,12 @@ from decimal import Decimal
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
 from lms.types import utcnow
 from meetings.models import AttendanceInterval, Meeting, MinutesAcknowledgement
+from tests.conftest import count_queries
 from tests.factories import make_meeting, make_member, make_org, make_team, make_user
 
 
@@ -288,21 +289,6 @@ def test_live_credit_participation(db, practice):
     assert credit_hooks.participation(nia.id, meeting.id).evaluation_submitted is True
 
 
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __call__(self, *args, **kwargs):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self)
-
-
 def _seed(org, manager, staff, n):
     for i in range(n):
         m = make_meeting(org, manager, title=f"Meeting {i}", invitees=[s.user for s in staff],
@@ -328,7 +314,7 @@ def test_query_counts_are_bounded(client, practice, db, url):
     for n in (2, 20):
         extra = [make_member(org) for _ in range(n // 2)]
         last = _seed(org, manager, staff + extra, n)
-        with QueryCounter(db.engine) as counter:
+        with count_queries(db.engine) as statements:
             assert client.get(url.format(id=last.id)).status_code == 200
-        counts.append(counter.count)
+        counts.append(len(statements))
     assert counts[1] <= counts[0] + 2, counts
