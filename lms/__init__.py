@@ -125,12 +125,16 @@ def _register_blueprints(app: Flask) -> None:
     from meetings import views as _meetings_views  # noqa: F401
     from courses import bp as courses_bp
     from courses import views as _courses_views  # noqa: F401
+    from lms.training import bp as training_bp
+    from lms.training import views as _training_views  # noqa: F401
+    from lms.training import views_manage as _training_manage  # noqa: F401
     from lms.certificates import bp as certificates_bp
     from lms.certificates import init_app as init_certificates
     from lms.certificates import manage as _certificates_manage  # noqa: F401
     from lms.certificates import views as _certificates_views  # noqa: F401
 
-    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, credits_bp, meetings_bp, courses_bp, certificates_bp):
+    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, credits_bp, meetings_bp, courses_bp, certificates_bp,
+               training_bp):
         app.register_blueprint(bp)
     init_certificates(app)
 

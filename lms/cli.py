@@ -76,6 +76,12 @@ def send_reminders() -> None:
     sent = send_requirement_reminders(utcnow())
     db.session.commit()
     click.echo(f"{sent} requirement reminder{'' if sent == 1 else 's'} sent.")
+    from lms.training.reminders import send_training_reminders
+
+    training, digests = send_training_reminders(utcnow())
+    db.session.commit()
+    click.echo(f"{training} training reminder{'' if training == 1 else 's'} and {digests} manager digest"
+               f"{'' if digests == 1 else 's'} sent.")
 
 
 from lms.scale import seed_scale_command  # noqa: E402  (bulk seeding for benchmarks lives in its own module)

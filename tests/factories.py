@@ -127,3 +127,36 @@ def make_course(org=None, *, author=None, title=None, publish=True, lessons=1, q
         workflow.publish(author, course, now=now)
     db.session.flush()
     return course
+
+
+# --- training (practice management) -----------------------------------------------------------
+
+
+def make_assignment(org, actor, *, course=None, meeting=None, target="org", target_id=None, job_title="",
+                    due_on=None, recurrence_months=None, basis="completion", grace_days=0, mandatory=True, now=None):
+    """An assignment made through the service (scoped and audited like a manager's)."""
+    from datetime import timedelta
+
+    from lms.training import services as training
+
+    now = now or utcnow()
+    data = training.AssignmentData(
+        item_kind="course" if course is not None else "minutes",
+        item_id=course.id if course is not None else meeting.id, target_kind=target, target_id=target_id,
+        job_title=job_title, due_on=due_on or (now + timedelta(days=60)).date(), recurrence_months=recurrence_months,
+        recurrence_basis=basis, grace_days=grace_days, is_mandatory=mandatory)
+    a = training.assign(actor, org, data, now=now)
+    db.session.flush()
+    return a
+
+
+def complete_course(user, course, at=None):
+    """Record a completion of ``course`` by ``user`` (what finishing it in the player does)."""
+    from courses.models import Enrolment
+
+    at = at or utcnow()
+    e = Enrolment(user_id=user.id, course_id=course.id, version_id=course.current_version_id, enrolled_at=at,
+                  last_activity_at=at, completed_at=at)
+    db.session.add(e)
+    db.session.flush()
+    return e

@@ -35,9 +35,11 @@ def dashboard():
         ) if missing
     ]
     from courses.services import dashboard_for
+    from lms.training.views import dashboard_block
 
     return render_template("lms/main/dashboard.html", memberships=memberships, profile_gaps=profile_gaps,
-                           course_board=dashboard_for(current_user, utcnow()))
+                           course_board=dashboard_for(current_user, utcnow()),
+                           required_training=dashboard_block(current_user._get_current_object()))
 
 
 @bp.route("/policy")

@@ -1,0 +1,143 @@
+"""Compliance pages (matrix, person record, exports) and the learner's own training pages.
+
+Every organisation page loads through ``get_org_or_404(org_id, "manager")``; anything in the
+URL that is not the organisation's is a 404.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
+
+from lms.extensions import db
+from lms.orgs.models import Membership
+from lms.orgs.forms import ConfirmForm
+from lms.permissions import get_in_org_or_404, get_org_or_404
+from lms.training import bp, compliance, reports, rules, services
+from lms.training.forms import PreferenceForm
+from lms.types import utcnow
+
+PEOPLE_PER_PAGE = 50
+
+
+class ListPage(Pagination):
+    """Flask-SQLAlchemy's pagination over a list already in memory (the matrix is built in Python)."""
+
+    def __init__(self, items: list, page: int, per_page: int):
+        self._all = items
+        super().__init__(page=page, per_page=per_page, error_out=False)
+
+    def _query_items(self):
+        start = (self.page - 1) * self.per_page
+        return self._all[start:start + self.per_page]
+
+    def _query_count(self):
+        return len(self._all)
+
+
+def _today(org):
+    """Today where the organisation is: a due date falls due at the practice's midnight."""
+    try:
+        return utcnow().astimezone(ZoneInfo(org.timezone or "UTC")).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return utcnow().date()
+
+
+def _filters() -> dict:
+    team_id = request.args.get("team", type=int)
+    item = (request.args.get("item") or "").strip()[:40] or None
+    leavers = request.args.get("leavers") == "1"
+    return {"team_id": team_id, "item": item, "include_leavers": leavers}
+
+
+@bp.route("/orgs/<int:org_id>/compliance")
+@login_required
+def dashboard(org_id: int):
+    org = get_org_or_404(org_id, "manager")
+    filters = _filters()
+    m = compliance.matrix(org, _today(org), **filters)
+    page = ListPage(m.people, max(request.args.get("page", 1, type=int) or 1, 1), PEOPLE_PER_PAGE)
+    args = {k: v for k, v in (("team", filters["team_id"]), ("item", filters["item"]),
+                              ("leavers", "1" if filters["include_leavers"] else None)) if v}
+    return render_template("lms/training/dashboard.html", org=org, m=m, page=page, filters=filters, args=args,
+                           labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER)
+
+
+@bp.route("/orgs/<int:org_id>/compliance.csv")
+@login_required
+def dashboard_csv(org_id: int):
+    org = get_org_or_404(org_id, "manager")
+    return reports.matrix_csv(org, compliance.matrix(org, _today(org), **_filters()))
+
+
+@bp.route("/orgs/<int:org_id>/compliance.pdf")
+@login_required
+def dashboard_pdf(org_id: int):
+    org = get_org_or_404(org_id, "manager")
+    filters = _filters()
+    return reports.inspection_pdf(org, compliance.matrix(org, _today(org), **filters), now=utcnow(),
+                                  actor=current_user)
+
+
+@bp.route("/orgs/<int:org_id>/people/<int:membership_id>")
+@login_required
+def person(org_id: int, membership_id: int):
+    org = get_org_or_404(org_id, "manager")
+    m = get_in_org_or_404(Membership, membership_id, org)
+    people = [p for p in compliance.load_people(org, include_leavers=True) if p.membership_id == m.id]
+    cells = compliance.person_cells(people[0], _today(org)) if people else []
+    return render_template("lms/training/person.html", org=org, membership=m, p=people[0] if people else None,
+                           cells=cells)
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    rows = compliance.my_training(current_user._get_current_object(), utcnow().date())
+    return render_template("lms/training/mine.html", rows=rows)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = PreferenceForm()
+    if form.validate_on_submit():
+        services.set_opt_out(current_user._get_current_object(), form.non_mandatory_mail_opt_out.data, now=utcnow())
+        db.session.commit()
+        flash("Your notification settings are saved.", "success")
+        return redirect(url_for("training.settings"))
+    if request.method == "GET":
+        form.non_mandatory_mail_opt_out.data = services.opted_out(current_user.id)
+    return render_template("lms/training/settings.html", form=form)
+
+
+def dashboard_block(user) -> list:
+    """The learner dashboard's "My required training" rows (for ``lms.main.views``)."""
+    return compliance.my_training(user, utcnow().date())
+
+
+
+
+@bp.route("/assignments/<int:assignment_id>/start", methods=["POST"])
+@login_required
+def start(assignment_id: int):
+    """Start an assigned course from "My required training" (only an assignment that applies to you)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    rows = compliance.my_training(current_user._get_current_object(), utcnow().date())
+    cell = next((c for _, c in rows if c.assignment.id == assignment_id and c.item.kind == "course"), None)
+    if cell is None:
+        abort(404)
+    try:
+        enrolment = services.start_course(current_user._get_current_object(), cell.assignment,
+                                          due_on=cell.state.due_on, now=utcnow())
+    except services.TrainingError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("training.mine"))
+    db.session.commit()
+    if enrolment.disclosures_seen_at is None:
+        return redirect(url_for("courses.disclosures", course_id=enrolment.course_id))
+    return redirect(url_for("courses.resume", course_id=enrolment.course_id))

@@ -1,0 +1,188 @@
+"""Manager pages that change things: assignments and the staff roster (CSV import, one by one)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms import jobs
+from lms.extensions import db
+from lms.forms import choices
+from lms.orgs.forms import ConfirmForm
+from lms.orgs.models import Membership
+from lms.permissions import get_in_org_or_404, get_org_or_404
+from lms.training import bp, compliance, roster, services
+from lms.training.forms import AddPersonForm, AssignmentForm, RosterUploadForm
+from lms.training.jobs import send_roster_emails
+from lms.training.models import Assignment, RosterImport
+from lms.types import utcnow
+from lms.users.models import User
+from meetings.models import Meeting
+
+
+def _assignment_form(org) -> AssignmentForm:
+    form = AssignmentForm()
+    courses = db.session.scalars(services.assignable_courses_query(org)).all()
+    meetings = db.session.scalars(select(Meeting).where(Meeting.org_id == org.id)
+                                  .order_by(Meeting.starts_at.desc()).limit(200)).all()
+    course_choices = sorted(((f"course:{c.id}", (c.latest_version.title if c.latest_version else f"Course {c.id}"))
+                             for c in courses), key=lambda p: p[1].casefold())
+    form.item.choices = choices(course_choices + [(f"minutes:{mt.id}", f"Minutes: {mt.title} "
+                                                   f"({mt.starts_at:%d %b %Y})") for mt in meetings])
+    form.team_id.choices = choices([(t.id, t.name) for t in org.teams])
+    people = db.session.execute(select(User.id, User.first_name, User.last_name).join(
+        Membership, Membership.user_id == User.id).where(Membership.org_id == org.id,
+                                                         Membership.deactivated_at.is_(None))
+        .order_by(User.last_name, User.first_name)).all()
+    form.user_id.choices = choices([(u.id, f"{u.first_name} {u.last_name}".strip()) for u in people])
+    return form
+
+
+def _job_titles(org) -> list[str]:
+    return sorted({t for t in db.session.scalars(select(Membership.job_title).where(
+        Membership.org_id == org.id, Membership.job_title != "")) if t}, key=str.casefold)
+
+
+@bp.route("/orgs/<int:org_id>/assignments", methods=["GET", "POST"])
+@login_required
+def assignments(org_id: int):
+    org = get_org_or_404(org_id, "manager")
+    form = _assignment_form(org)
+    if form.validate_on_submit():
+        kind, _, item_id = (form.item.data or "").partition(":")
+        if kind not in ("course", "minutes") or not item_id.isdigit():
+            abort(404)
+        target_id = form.team_id.data if form.target_kind.data == "team" else form.user_id.data
+        data = services.AssignmentData(
+            item_kind=kind, item_id=int(item_id), target_kind=form.target_kind.data, target_id=target_id,
+            job_title=form.job_title.data or "", due_on=form.due_on.data,
+            recurrence_months=form.recurrence_months.data, recurrence_basis=form.recurrence_basis.data,
+            grace_days=form.grace_days.data or 0, is_mandatory=form.is_mandatory.data)
+        try:
+            a = services.assign(current_user._get_current_object(), org, data, now=utcnow())
+        except services.NotInOrganisation:
+            abort(404)
+        except services.TrainingError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            late = " The due date is in the past: it shows as overdue at once." if a.due_on < utcnow().date() else ""
+            flash(f"{a.title} is assigned to {a.target_label.lower() if a.target_kind == 'org' else a.target_label}."
+                  + late, "success")
+            return redirect(url_for("training.assignments", org_id=org.id))
+    rows = compliance.load_assignments([org.id])
+    return render_template("lms/training/assignments.html", org=org, form=form, rows=rows,
+                           job_titles=_job_titles(org), confirm_form=ConfirmForm()), 422 if form.errors else 200
+
+
+@bp.route("/orgs/<int:org_id>/assignments/<int:assignment_id>/remove", methods=["POST"])
+@login_required
+def remove_assignment(org_id: int, assignment_id: int):
+    org = get_org_or_404(org_id, "manager")
+    a = get_in_org_or_404(Assignment, assignment_id, org)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.remove_assignment(current_user._get_current_object(), a, now=utcnow())
+    db.session.commit()
+    flash(f"{a.title} is no longer required of {a.target_label}. Completion records are kept.", "info")
+    return redirect(url_for("training.assignments", org_id=org.id))
+
+
+# --- roster --------------------------------------------------------------------------------------
+
+
+@bp.route("/orgs/<int:org_id>/roster", methods=["GET", "POST"])
+@login_required
+def roster_upload(org_id: int):
+    org = get_org_or_404(org_id, "manager")
+    form = RosterUploadForm()
+    file_error = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            imp = roster.upload(current_user._get_current_object(), org, upload.filename or "",
+                                upload.read(roster.MAX_BYTES + 1), now=utcnow())
+        except roster.RosterFileError as exc:
+            file_error = str(exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("training.roster_preview", org_id=org.id, import_id=imp.id))
+    recent = db.session.scalars(select(RosterImport).where(RosterImport.org_id == org.id)
+                                .order_by(RosterImport.id.desc()).limit(10)).all()
+    status = 422 if (file_error or form.errors) else 200
+    return render_template("lms/training/roster.html", org=org, form=form, add_form=AddPersonForm(),
+                           file_error=file_error, recent=recent, max_rows=roster.MAX_ROWS), status
+
+
+@bp.route("/orgs/<int:org_id>/roster/<int:import_id>")
+@login_required
+def roster_preview(org_id: int, import_id: int):
+    org = get_org_or_404(org_id, "manager")
+    imp = get_in_org_or_404(RosterImport, import_id, org)
+    actions = roster.plan(org, imp.rows) if imp.status == "preview" else []
+    current = {r["email"] for r in imp.rows}
+    not_in_file = [] if imp.status != "preview" or imp.errors else db.session.execute(
+        select(Membership.id, User.first_name, User.last_name, User.email).join(User, User.id == Membership.user_id)
+        .where(Membership.org_id == org.id, Membership.deactivated_at.is_(None))).all()
+    not_in_file = [r for r in not_in_file if r.email.lower() not in current]
+    return render_template("lms/training/roster_preview.html", org=org, imp=imp, actions=actions[:500],
+                           counts=roster.summarise(actions), not_in_file=not_in_file[:200],
+                           confirm_form=ConfirmForm())
+
+
+@bp.route("/orgs/<int:org_id>/roster/<int:import_id>/<any(confirm, discard):action>", methods=["POST"])
+@login_required
+def roster_apply(org_id: int, import_id: int, action: str):
+    org = get_org_or_404(org_id, "manager")
+    imp = get_in_org_or_404(RosterImport, import_id, org)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if action == "discard":
+        if imp.status == "preview":
+            imp.status = "discarded"
+            db.session.commit()
+        flash("The upload is discarded; nothing was imported.", "info")
+        return redirect(url_for("training.roster_upload", org_id=org.id))
+    try:
+        summary = roster.apply(current_user._get_current_object(), imp, now=utcnow())
+    except roster.RosterNotReady as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("training.roster_preview", org_id=org.id, import_id=imp.id))
+    db.session.commit()
+    if summary["create"] or summary["add"]:
+        jobs.enqueue(send_roster_emails, imp.id, current_user.id)
+    changed = summary["create"] + summary["add"] + summary["update"]
+    flash(f"Imported: {summary['create']} new, {summary['add']} existing accounts added, {summary['update']} "
+          f"updated, {summary['none']} unchanged." if changed else "No changes: everyone in the file is already "
+          "on the staff list as it says.", "success")
+    return redirect(url_for("orgs.members", org_id=org.id))
+
+
+@bp.route("/orgs/<int:org_id>/roster/add", methods=["POST"])
+@login_required
+def roster_add(org_id: int):
+    """Add one person: the same rules as one CSV row, applied at once."""
+    org = get_org_or_404(org_id, "manager")
+    form = AddPersonForm()
+    if form.validate_on_submit():
+        raw = {"name": form.name.data, "email": form.email.data, "role": form.role.data, "team": form.team.data,
+               "profession": form.profession.data, "job title": form.job_title.data}
+        row, problems = roster.row_from_form(raw)
+        if not problems:
+            imp = roster.single(current_user._get_current_object(), org, row, now=utcnow())
+            summary = roster.apply(current_user._get_current_object(), imp, now=utcnow())
+            db.session.commit()
+            if summary["create"] or summary["add"]:
+                jobs.enqueue(send_roster_emails, imp.id, current_user.id)
+                flash(f"{form.name.data} is added to the staff and told by email.", "success")
+            else:
+                flash(f"{form.email.data} is already on the staff list.", "info")
+            return redirect(url_for("orgs.members", org_id=org.id))
+        for p in problems:
+            flash(f"{p.column.capitalize()} {p.message}.", "danger")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+    return redirect(url_for("training.roster_upload", org_id=org.id))
