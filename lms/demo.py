@@ -91,4 +91,8 @@ def seed() -> list[tuple[str, str]]:
 
     db.session.flush()
     seed_meetings(users, practice, provider, now)
+    from lms.training.demo import seed_training
+
+    db.session.flush()
+    seed_training(users["manager@demo.continuum.test"], practice, now)
     return [(email, role) for email, *_, role in PEOPLE]
