@@ -32,3 +32,17 @@ def check_access(make_client, people: dict, ids: dict, method: str, template: st
     path = template.format(**ids)
     response = browser.get(path) if method == "GET" else browser.post(path)
     assert response.status_code == expected[role], f"{role} {method} {path}"
+
+
+def make_people(org, other, **member_fields) -> dict:
+    """One user per role: a member, an educator and a manager of ``org``, a manager of ``other``
+    and a site administrator. ``member_fields`` go to the member's user (e.g. a profession)."""
+    from tests.factories import make_member, make_user
+
+    return {
+        "member": make_member(org, make_user(**member_fields)).user,
+        "educator": make_member(org, role="educator").user,
+        "manager": make_member(org, role="manager").user,
+        "other_manager": make_member(other, role="manager").user,
+        "admin": make_user(admin=True),
+    }

@@ -13,7 +13,7 @@ from lms.activities import ACTIVITY_KINDS
 from tests.credits import fake_activity
 from tests.credits.conftest import NOW, Activities
 from tests.factories import make_member, make_org, make_user
-from tests.http.access import ROLES, check_access, everyone, org_scoped, signed_in
+from tests.http.access import ROLES, check_access, everyone, make_people, org_scoped, signed_in
 
 OWNER = {**signed_in(404), "member": 200, "admin": 200}
 EDUCATORS = org_scoped(200, educator=200)
@@ -55,13 +55,7 @@ def world(db, app, monkeypatch):
 
     monkeypatch.setitem(ACTIVITY_KINDS, "course", "tests.credits.fake_activity")
     org, other = make_org(kind="provider"), make_org()
-    people = {
-        "member": make_member(org, make_user(profession="physician_md")).user,
-        "educator": make_member(org, role="educator").user,
-        "manager": make_member(org, role="manager").user,
-        "other_manager": make_member(other, role="manager").user,
-        "admin": make_user(admin=True),
-    }
+    people = make_people(org, other, profession="physician_md")
     activities = Activities()
     info = activities.add(org=org)
     activities.complete(people["member"], info)

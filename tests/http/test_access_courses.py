@@ -12,7 +12,7 @@ import io
 
 import pytest
 
-from tests.http.access import LOGIN, ROLES, check_access, org_scoped, signed_in
+from tests.http.access import LOGIN, ROLES, check_access, make_people, org_scoped, signed_in
 
 AUTHOR = dict(educator=200)
 AUTHOR_POST = dict(educator=302)
@@ -99,13 +99,7 @@ def world(db):
 
     now = utcnow()
     org, other = make_org(kind="provider"), make_org()
-    people = {
-        "member": make_member(org).user,
-        "educator": make_member(org, role="educator").user,
-        "manager": make_member(org, role="manager").user,
-        "other_manager": make_member(other, role="manager").user,
-        "admin": make_user(admin=True),
-    }
+    people = make_people(org, other)
     course = make_course(org, author=people["educator"])
     version = course.current_version
     text_lesson = version.lessons[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.http.access import LOGIN, ROLES, check_access, everyone, org_scoped, signed_in
+from tests.http.access import LOGIN, ROLES, check_access, everyone, make_people, org_scoped, signed_in
 
 from tests.factories import make_member, make_org, make_team, make_user
 
@@ -82,13 +82,7 @@ def world(db):
     from lms.users.models import BoardCertification, Licence
 
     org, other = make_org(), make_org()
-    people = {
-        "member": make_member(org).user,
-        "educator": make_member(org, role="educator").user,
-        "manager": make_member(org, role="manager").user,
-        "other_manager": make_member(other, role="manager").user,
-        "admin": make_user(admin=True),
-    }
+    people = make_people(org, other)
     member = make_member(org)
     team = make_team(org, members=[member])
     invitation = Invitation(org=org, email="x@example.org", role="member", token_hash="0" * 64,

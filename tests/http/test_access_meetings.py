@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.http.access import LOGIN, ROLES, check_access, everyone, org_scoped, signed_in
+from tests.http.access import LOGIN, ROLES, check_access, everyone, make_people, org_scoped, signed_in
 
 from tests.factories import make_meeting, make_member, make_org, make_user
 
@@ -57,13 +57,7 @@ def world(db):
     from meetings.models import ActionItem, AttendanceInterval
 
     org, other = make_org(), make_org()
-    people = {
-        "member": make_member(org).user,
-        "educator": make_member(org, role="educator").user,
-        "manager": make_member(org, role="manager").user,
-        "other_manager": make_member(other, role="manager").user,
-        "admin": make_user(admin=True),
-    }
+    people = make_people(org, other)
     now = utcnow()
     meeting = make_meeting(org, people["manager"], category="education", invitees=[people["member"]],
                            starts_at=now - timedelta(minutes=5))
