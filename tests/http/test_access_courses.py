@@ -95,7 +95,7 @@ def world(db):
     from courses import authoring, content, services
     from courses.uploads import store_upload
     from lms.types import utcnow
-    from tests.factories import make_course, make_member, make_org, make_user
+    from tests.factories import make_course, make_org
 
     now = utcnow()
     org, other = make_org(kind="provider"), make_org()

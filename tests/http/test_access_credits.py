@@ -14,7 +14,7 @@ import pytest
 from lms.activities import ACTIVITY_KINDS
 from tests.credits import fake_activity
 from tests.credits.conftest import NOW, Activities
-from tests.factories import make_member, make_org, make_user
+from tests.factories import make_org
 from tests.http.access import ROLES, check_access, make_people, org_scoped, signed_in
 
 OWNER_ONLY = {**signed_in(404), "member": 200}

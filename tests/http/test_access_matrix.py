@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.http.access import LOGIN, ROLES, check_access, everyone, make_people, org_scoped, signed_in
+from tests.http.access import ROLES, check_access, everyone, make_people, org_scoped, signed_in
 
-from tests.factories import make_member, make_org, make_team, make_user
+from tests.factories import make_member, make_org, make_team
 
 # endpoint: (method, path template, {role: status}). POSTs carry a valid CSRF token and no other data
 # unless the row says so, so an allowed POST usually answers with a redirect back to its page.

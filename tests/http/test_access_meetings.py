@@ -12,7 +12,7 @@ import pytest
 
 from tests.http.access import LOGIN, ROLES, check_access, everyone, make_people, org_scoped, signed_in
 
-from tests.factories import make_meeting, make_member, make_org, make_user
+from tests.factories import make_meeting, make_org
 
 VIEWER = {"anonymous": LOGIN, "member": 200, "educator": 403, "manager": 200, "other_manager": 404, "admin": 200}
 HOST = {"anonymous": LOGIN, "member": 403, "educator": 403, "manager": 200, "other_manager": 404, "admin": 200}

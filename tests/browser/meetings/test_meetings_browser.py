@@ -18,7 +18,7 @@ import jwt
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM_ARGS, DEFAULT_TIMEOUT_MS, axe_check
+from tests.browser.conftest import DEFAULT_TIMEOUT_MS, axe_check
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

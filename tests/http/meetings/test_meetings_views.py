@@ -17,7 +17,7 @@ from lms.audit.models import AuditEvent
 from lms.types import utcnow
 from meetings.models import AttendanceInterval, Meeting, MinutesAcknowledgement
 from tests.conftest import count_queries
-from tests.factories import make_meeting, make_member, make_org, make_team, make_user
+from tests.factories import make_meeting, make_member, make_org, make_team
 
 
 @pytest.fixture
