@@ -199,6 +199,11 @@ def seed_scale(conn: Connection, sizes: Sizes, *, seed: int = 2026, tag: str = "
     t0 = time.perf_counter()
     _meetings(w, rng, now, orgs)
     step(f"{w.counts.get('meeting', 0):,} meetings, {w.counts.get('attendance_interval', 0):,} attendance intervals", t0)
+    if "training_assignment" in db.metadata.tables:
+        t0 = time.perf_counter()
+        _training(w, rng, now, orgs, courses)
+        step(f"{w.counts.get('training_assignment', 0):,} training assignments, "
+             f"{w.counts.get('minutes_acknowledgement', 0):,} minutes acknowledgements", t0)
     t0 = time.perf_counter()
     w.finish()
     step("sequences and statistics", t0)
@@ -589,6 +594,46 @@ def _code(rng, codes) -> str:
     value = rng.getrandbits(codes.BITS)
     data = "".join(codes.ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(codes.LENGTH)))
     return codes.group(data + codes.check_symbol(data))
+
+
+def _training(w: Writer, rng, now, orgs: Orgs, courses: list[SeededCourse]) -> None:
+    """Each workplace assigns its staff the two most popular courses (everyone; the clinical team,
+    yearly) and the minutes of its last staff training, which about half have acknowledged."""
+    meeting = w.table("meeting")
+    org_ids = [org_id for org_id, *_ in orgs.workplaces]
+    last_training = dict(w.conn.execute(
+        select(meeting.c.org_id, func.max(meeting.c.id)).where(
+            meeting.c.org_id.between(min(org_ids), max(org_ids)), meeting.c.category == "training",
+            meeting.c.ended_at.is_not(None)).group_by(meeting.c.org_id)).all())
+    team = w.table("team")
+    clinical = dict(w.conn.execute(select(team.c.org_id, team.c.id).where(
+        team.c.org_id.between(min(org_ids), max(org_ids)), team.c.name == "Clinical staff")).all())
+    assignment_id = w.next_id("training_assignment")
+    rows, acks = [], []
+
+    def assign(org_id, manager, **values):
+        nonlocal assignment_id
+        rows.append(dict(dict(id=assignment_id, org_id=org_id, item_kind="course", course_id=None, meeting_id=None,
+                              target_kind="org", target_user_id=None, target_team_id=None, target_job_title=None,
+                              due_on=(now + timedelta(days=rng.randint(-30, 60))).date(), recurrence_months=None,
+                              recurrence_basis="completion", grace_days=0, is_mandatory=True,
+                              created_by_id=manager, created_at=now - timedelta(days=rng.randint(60, 400)),
+                              removed_at=None), **values))
+        assignment_id += 1
+
+    for org_id, _name, manager, members in orgs.workplaces:
+        assign(org_id, manager, course_id=courses[0].id, recurrence_months=12)
+        assign(org_id, manager, course_id=courses[1 % len(courses)].id, target_kind="team",
+               target_team_id=clinical.get(org_id), grace_days=14)
+        meeting_id = last_training.get(org_id)
+        if meeting_id:
+            assign(org_id, manager, item_kind="minutes", meeting_id=meeting_id, is_mandatory=False)
+            for uid in members:
+                if rng.random() < 0.5:
+                    acks.append(dict(meeting_id=meeting_id, user_id=uid,
+                                     acknowledged_at=now - timedelta(days=rng.randint(1, 10))))
+    w.insert("training_assignment", rows)
+    w.insert("minutes_acknowledgement", acks)
 
 
 def _meetings(w: Writer, rng, now, orgs: Orgs) -> None:

@@ -64,9 +64,21 @@ def _urls(db, tag: str, learner) -> dict[str, str]:
 
 def _measure(app, db, client, tag: str, seen: dict | None = None) -> dict[str, int]:
     learner = _learner(db, tag)
-    client.login(learner)
+    urls = _urls(db, tag, learner)
+    if "training.dashboard" in app.view_functions:  # practice management: the manager's compliance dashboard
+        from lms.orgs.models import Organisation
+
+        org_id = db.session.scalar(select(Organisation.id).where(Organisation.slug == f"{tag}-workplace-1"))
+        urls["compliance"] = (f"/training/orgs/{org_id}/compliance", email_for(tag, 1))
     counts = {}
-    for name, url in _urls(db, tag, learner).items():
+    for name, url in urls.items():
+        url, who = url if isinstance(url, tuple) else (url, None)
+        if who:
+            from lms.users.models import User
+
+            client.login(db.session.scalar(select(User).where(User.email == who)))
+        else:
+            client.login(learner)
         assert client.get(url).status_code == 200, url  # warm: login, templates, first-use caches
         with count_queries(db.engine) as statements:
             response = client.get(url)
