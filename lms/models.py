@@ -16,4 +16,4 @@ from courses.models import (  # noqa: F401
     EvaluationAnswer, EvaluationItem, FinancialRelationship, Lesson, LessonProgress, Quiz, QuizAttempt,
     QuizChoice, QuizOption, QuizQuestion, QuizResponse,
 )
-from lms.training.models import Assignment, RosterImport, TrainingPreference  # noqa: F401
+from lms.training.models import Assignment, RosterImport, TrainingPreference, TrainingRecord  # noqa: F401

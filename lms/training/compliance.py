@@ -18,7 +18,7 @@ from courses.models import Course, Enrolment
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, Team, TeamMember
 from lms.training import rules
-from lms.training.models import Assignment
+from lms.training.models import Assignment, TrainingRecord
 from lms.users.models import User
 from meetings.models import MinutesAcknowledgement
 
@@ -118,7 +118,8 @@ def load_user_people(user: User) -> list[Person]:
 
 
 def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[int, str], list[date]]:
-    """``(user_id, item key) -> completion dates`` for the assigned courses and minutes.
+    """``(user_id, item key) -> completion dates`` for the assigned courses and minutes: course
+    completions (any version), minutes acknowledgements, and completions recorded by a manager.
 
     ``user_filter`` is a list of user ids or a subquery selecting them (one query either way).
     """
@@ -138,6 +139,11 @@ def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[i
                     MinutesAcknowledgement.meeting_id.in_(meeting_ids),
                     MinutesAcknowledgement.user_id.in_(user_filter))):
             done[(user_id, f"minutes:{meeting_id}")].append(at.date())
+    if course_ids or meeting_ids:
+        for record in db.session.scalars(select(TrainingRecord).where(
+                TrainingRecord.voided_at.is_(None), TrainingRecord.user_id.in_(user_filter),
+                TrainingRecord.course_id.in_(course_ids) | TrainingRecord.meeting_id.in_(meeting_ids))):
+            done[(record.user_id, record.item_key)].append(record.completed_on)
     return done
 
 

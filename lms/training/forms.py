@@ -2,11 +2,21 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from lms.forms import choices, strip
 from lms.orgs.models import ROLES
+from lms.phi import NoPHI
 from lms.training.models import BASES, TARGET_KINDS
 from lms.users.models import PROFESSIONS
 
@@ -52,3 +62,11 @@ class AddPersonForm(FlaskForm):
 class PreferenceForm(FlaskForm):
     non_mandatory_mail_opt_out = BooleanField("Do not email me about optional training or send me digests")
     submit = SubmitField("Save")
+
+
+class RecordForm(FlaskForm):
+    item = SelectField("Required item", validate_choice=False, validators=[DataRequired()])
+    completed_on = DateField("Completed on", validators=[DataRequired(message="Enter the date it was completed.")])
+    note = StringField("Evidence (e.g. \"In-person fire drill, signed register\")", filters=[strip],
+                       validators=[Length(max=300), NoPHI()])
+    submit = SubmitField("Record completion")

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -107,3 +116,32 @@ class TrainingPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     non_mandatory_mail_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TrainingRecord(db.Model):
+    """A completion a manager records by hand (an in-person fire drill, training done elsewhere, a
+    refresher after a course was already completed once in Continuum). Voided, never deleted."""
+
+    __tablename__ = "training_record"
+    __table_args__ = (
+        CheckConstraint("(item_kind = 'course' AND course_id IS NOT NULL) OR "
+                        "(item_kind = 'minutes' AND meeting_id IS NOT NULL)", name="item_present"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    item_kind: Mapped[str] = mapped_column(String(16))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    completed_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+
+    @property
+    def item_key(self) -> str:
+        return f"{self.item_kind}:{self.course_id if self.item_kind == 'course' else self.meeting_id}"

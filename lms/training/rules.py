@@ -21,9 +21,9 @@ The rules, as shown to managers:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable
 
 from dateutil.relativedelta import relativedelta
 

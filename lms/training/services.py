@@ -11,7 +11,13 @@ from courses.models import Course
 from lms.audit.services import record
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, Team
-from lms.training.models import BASES, TARGET_KINDS, Assignment, TrainingPreference
+from lms.training.models import (
+    BASES,
+    TARGET_KINDS,
+    Assignment,
+    TrainingPreference,
+    TrainingRecord,
+)
 from lms.users.models import User
 from meetings.models import Meeting
 
@@ -150,3 +156,34 @@ def start_course(user: User, a: Assignment, *, due_on: date | None, now: datetim
         return courses.assign(assigner or user, user, a.course, due_on=due_on, now=now)
     except courses.LearningError as exc:
         raise TrainingError(str(exc)) from None
+
+
+def record_completion(actor: User, org: Organisation, user: User, *, item_kind: str, item_id: int, completed_on: date,
+                      note: str, now: datetime) -> TrainingRecord:
+    """Record a completion done outside Continuum (or a repeat of a course already completed here).
+
+    It counts like any completion, from ``completed_on``, which cannot be in the future.
+    """
+    if completed_on > now.date():
+        raise TrainingError("The completion date cannot be in the future.")
+    org_person(org, user.id)
+    record_ = TrainingRecord(org_id=org.id, user_id=user.id, item_kind=item_kind, completed_on=completed_on,
+                             note=(note or "").strip()[:300], recorded_by_id=actor.id, recorded_at=now)
+    if item_kind == "course":
+        record_.course_id = assignable_course(org, item_id).id
+    elif item_kind == "minutes":
+        record_.meeting_id = org_meeting(org, item_id).id
+    else:
+        raise TrainingError("Choose a course or a meeting's minutes.")
+    db.session.add(record_)
+    db.session.flush()
+    record(actor, "training.record", record_, now=now, org_id=org.id,
+           after={"user_id": user.id, "item": record_.item_key, "completed_on": completed_on.isoformat()})
+    return record_
+
+
+def void_record(actor: User, record_: TrainingRecord, *, now: datetime) -> None:
+    """Withdraw a completion recorded by mistake; the row stays, marked void."""
+    if record_.voided_at is None:
+        record_.voided_at = now
+        record(actor, "training.record_void", record_, now=now, org_id=record_.org_id)

@@ -11,13 +11,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
 
 from lms.extensions import db
-from lms.orgs.models import Membership
+from lms.forms import choices
 from lms.orgs.forms import ConfirmForm
+from lms.orgs.models import Membership
 from lms.permissions import get_in_org_or_404, get_org_or_404
 from lms.training import bp, compliance, reports, rules, services
-from lms.training.forms import PreferenceForm
+from lms.training.forms import PreferenceForm, RecordForm
+from lms.training.models import TrainingRecord
 from lms.types import utcnow
 
 PEOPLE_PER_PAGE = 50
@@ -89,8 +92,14 @@ def person(org_id: int, membership_id: int):
     m = get_in_org_or_404(Membership, membership_id, org)
     people = [p for p in compliance.load_people(org, include_leavers=True) if p.membership_id == m.id]
     cells = compliance.person_cells(people[0], _today(org)) if people else []
+    form = RecordForm()
+    form.item.choices = choices((c.item.key, c.item.title) for c in cells)
+    records = db.session.scalars(select(TrainingRecord).where(
+        TrainingRecord.org_id == org.id, TrainingRecord.user_id == m.user_id)
+        .order_by(TrainingRecord.completed_on.desc())).all()
+    titles = {c.item.key: c.item.title for c in cells}
     return render_template("lms/training/person.html", org=org, membership=m, p=people[0] if people else None,
-                           cells=cells)
+                           cells=cells, form=form, records=records, titles=titles, confirm_form=ConfirmForm())
 
 
 @bp.route("/mine")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,9 +13,14 @@ from lms.orgs.forms import ConfirmForm
 from lms.orgs.models import Membership
 from lms.permissions import get_in_org_or_404, get_org_or_404
 from lms.training import bp, compliance, roster, services
-from lms.training.forms import AddPersonForm, AssignmentForm, RosterUploadForm
+from lms.training.forms import (
+    AddPersonForm,
+    AssignmentForm,
+    RecordForm,
+    RosterUploadForm,
+)
 from lms.training.jobs import send_roster_emails
-from lms.training.models import Assignment, RosterImport
+from lms.training.models import Assignment, RosterImport, TrainingRecord
 from lms.types import utcnow
 from lms.users.models import User
 from meetings.models import Meeting
@@ -28,8 +33,8 @@ def _assignment_form(org) -> AssignmentForm:
                                   .order_by(Meeting.starts_at.desc()).limit(200)).all()
     course_choices = sorted(((f"course:{c.id}", (c.latest_version.title if c.latest_version else f"Course {c.id}"))
                              for c in courses), key=lambda p: p[1].casefold())
-    form.item.choices = choices(course_choices + [(f"minutes:{mt.id}", f"Minutes: {mt.title} "
-                                                   f"({mt.starts_at:%d %b %Y})") for mt in meetings])
+    form.item.choices = choices(course_choices + [(f"minutes:{mt.id}", f"Minutes: {mt.title} ({mt.starts_at:%d %b %Y})")
+                                                  for mt in meetings])
     form.team_id.choices = choices([(t.id, t.name) for t in org.teams])
     people = db.session.execute(select(User.id, User.first_name, User.last_name).join(
         Membership, Membership.user_id == User.id).where(Membership.org_id == org.id,
@@ -186,3 +191,50 @@ def roster_add(org_id: int):
             for error in errors:
                 flash(error, "danger")
     return redirect(url_for("training.roster_upload", org_id=org.id))
+
+
+# --- completions recorded by hand ------------------------------------------------------------------
+
+
+@bp.route("/orgs/<int:org_id>/people/<int:membership_id>/records", methods=["POST"])
+@login_required
+def record_completion(org_id: int, membership_id: int):
+    org = get_org_or_404(org_id, "manager")
+    m = get_in_org_or_404(Membership, membership_id, org)
+    form = RecordForm()
+    back = redirect(url_for("training.person", org_id=org.id, membership_id=m.id))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return back
+    kind, _, item_id = (form.item.data or "").partition(":")
+    if kind not in ("course", "minutes") or not item_id.isdigit():
+        abort(404)
+    try:
+        services.record_completion(current_user._get_current_object(), org, m.user, item_kind=kind,
+                                   item_id=int(item_id), completed_on=form.completed_on.data, note=form.note.data,
+                                   now=utcnow())
+    except services.NotInOrganisation:
+        abort(404)
+    except services.TrainingError as exc:
+        flash(str(exc), "danger")
+        return back
+    db.session.commit()
+    flash(f"Completion recorded for {m.user.full_name}.", "success")
+    return back
+
+
+@bp.route("/orgs/<int:org_id>/records/<int:record_id>/void", methods=["POST"])
+@login_required
+def void_record(org_id: int, record_id: int):
+    org = get_org_or_404(org_id, "manager")
+    record = get_in_org_or_404(TrainingRecord, record_id, org)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.void_record(current_user._get_current_object(), record, now=utcnow())
+    db.session.commit()
+    flash("The recorded completion is withdrawn (it stays in the history, marked void).", "info")
+    m = db.session.scalar(select(Membership).where(Membership.org_id == org.id, Membership.user_id == record.user_id))
+    return redirect(url_for("training.person", org_id=org.id, membership_id=m.id) if m else
+                    url_for("training.dashboard", org_id=org.id))

@@ -1,4 +1,4 @@
-"""Practice management: training assignments, roster imports, mail preferences.
+"""Practice management: training assignments, roster imports, completions recorded by hand, mail preferences.
 
 Revision ID: a4e9c5b6d7f8
 Revises: f3d8b4a5e6c7
@@ -7,9 +7,8 @@ Create Date: 2026-11-27 16:35:14
 Reviewed by hand. Who an assignment applies to is not stored per person (it is computed from
 memberships when read); reminders reuse the existing ``reminder_log`` table.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a4e9c5b6d7f8'
@@ -81,9 +80,37 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_training_assignment_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_training_assignment_org_id'), ['org_id'], unique=False)
 
+    op.create_table('training_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('item_kind', sa.String(length=16), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('completed_on', sa.Date(), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('voided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("(item_kind = 'course' AND course_id IS NOT NULL) OR (item_kind = 'minutes' AND meeting_id IS NOT NULL)", name=op.f('ck_training_record_item_present')),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_training_record_course_id_course'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_training_record_meeting_id_meeting'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], name=op.f('fk_training_record_org_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_training_record_recorded_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_training_record_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_record'))
+    )
+    with op.batch_alter_table('training_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_training_record_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_training_record_user_id'), ['user_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('training_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_training_record_user_id'))
+        batch_op.drop_index(batch_op.f('ix_training_record_org_id'))
+
+    op.drop_table('training_record')
     with op.batch_alter_table('training_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_training_assignment_org_id'))
         batch_op.drop_index(batch_op.f('ix_training_assignment_meeting_id'))

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_assignment, make_course, make_member, make_org, make_user
+from tests.factories import (
+    make_assignment,
+    make_course,
+    make_member,
+    make_org,
+    make_user,
+)
 from tests.http.access import ROLES, check_access, org_scoped, signed_in
 
 MATRIX = {
@@ -23,6 +29,8 @@ MATRIX = {
     "training.person": ("GET", "/training/orgs/{org}/people/{membership}", org_scoped(200)),
     "training.assignments": ("GET", "/training/orgs/{org}/assignments", org_scoped(200)),
     "training.remove_assignment": ("POST", "/training/orgs/{org}/assignments/{assignment}/remove", org_scoped(302)),
+    "training.record_completion": ("POST", "/training/orgs/{org}/people/{membership}/records", org_scoped(302)),
+    "training.void_record": ("POST", "/training/orgs/{org}/records/{record}/void", org_scoped(302)),
     "training.roster_upload": ("GET", "/training/orgs/{org}/roster", org_scoped(200)),
     "training.roster_preview": ("GET", "/training/orgs/{org}/roster/{roster_import}", org_scoped(200)),
     "training.roster_apply": ("POST", "/training/orgs/{org}/roster/{roster_import}/discard", org_scoped(302)),
@@ -32,7 +40,8 @@ MATRIX = {
 
 @pytest.fixture
 def world(db):
-    from lms.training.models import RosterImport
+    from lms.training.models import RosterImport, TrainingRecord
+    from lms.types import utcnow
 
     org, other = make_org(), make_org()
     people = {
@@ -47,9 +56,12 @@ def world(db):
     assignment = make_assignment(org, people["manager"], course=course)
     imp = RosterImport(org_id=org.id, created_by_id=people["manager"].id, file_sha256="0" * 64,
                        rows=[], errors=[], status="preview")
-    db.session.add(imp)
+    record = TrainingRecord(org_id=org.id, user_id=member.user_id, item_kind="course", course_id=course.id,
+                            completed_on=utcnow().date(), recorded_by_id=people["manager"].id)
+    db.session.add_all([imp, record])
     db.session.flush()
-    return people, {"org": org.id, "membership": member.id, "assignment": assignment.id, "roster_import": imp.id}
+    return people, {"org": org.id, "membership": member.id, "assignment": assignment.id, "roster_import": imp.id,
+                    "record": record.id}
 
 
 @pytest.mark.parametrize("role", ROLES)

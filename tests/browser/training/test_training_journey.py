@@ -90,7 +90,7 @@ def test_manager_imports_assigns_and_sees_the_cell_turn_complete(page: Page, pag
     page.goto(outbox.last_link(nurse))
     page.get_by_label(re.compile(r"^New password")).fill(NEW_PASSWORD)
     page.get_by_label(re.compile(r"^Repeat new password")).fill(NEW_PASSWORD)
-    page.get_by_role("button", name=re.compile("password", re.I)).click()
+    page.get_by_role("button", name=re.compile("password", re.IGNORECASE)).click()
     login(page, nurse, NEW_PASSWORD)
     section = page.get_by_role("region", name="My required training")
     expect(section.get_by_text("Due soon")).to_be_visible()

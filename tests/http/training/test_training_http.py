@@ -15,8 +15,16 @@ from lms.orgs.models import Membership, Team
 from lms.training.models import Assignment, RosterImport
 from lms.types import utcnow
 from lms.users.models import User
-from tests.factories import (complete_course, make_assignment, make_course, make_meeting, make_member, make_org,
-                             make_team, make_user)
+from tests.factories import (
+    complete_course,
+    make_assignment,
+    make_course,
+    make_meeting,
+    make_member,
+    make_org,
+    make_team,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -79,7 +87,7 @@ def test_the_assignment_form_offers_only_this_organisations_teams_people_and_mee
 
 
 def _cell(page: str, name: str) -> str:
-    row = re.search(rf"<tr>\s*<th scope=\"row\">\s*<a [^>]*>{name}</a>.*?</tr>", page, re.S)
+    row = re.search(rf"<tr>\s*<th scope=\"row\">\s*<a [^>]*>{name}</a>.*?</tr>", page, re.DOTALL)
     assert row, f"no row for {name}"
     return re.search(r'data-status="(\w+)"', row.group(0)).group(1) if "data-status" in row.group(0) else "none"
 
@@ -222,13 +230,13 @@ def test_a_non_utf8_file_is_refused_and_nothing_is_stored(practice, client, db):
 def test_a_file_with_errors_shows_them_by_line_and_cannot_be_confirmed(practice, client, db):
     org = practice["org"]
     client.login(practice["manager"])
-    data = ("name,email,role\n"
-            "Good Person,good@example.org,member\n"
-            '"=HYPERLINK(""http://evil.example"",""click"")",h@example.org,member\n'
-            "+cmd,c@example.org,member\n"
-            "@SUM(A1),s@example.org,member\n"
-            "Bad Email,not-an-email,member\n"
-            "Dup Person,good@example.org,member\n").encode()
+    data = (b"name,email,role\n"
+            b"Good Person,good@example.org,member\n"
+            b'"=HYPERLINK(""http://evil.example"",""click"")",h@example.org,member\n'
+            b"+cmd,c@example.org,member\n"
+            b"@SUM(A1),s@example.org,member\n"
+            b"Bad Email,not-an-email,member\n"
+            b"Dup Person,good@example.org,member\n")
     response = _upload(client, org, data)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "5 problems found" in page and "Confirm and import" not in page
@@ -287,3 +295,51 @@ def test_starting_an_assigned_course_enrols_through_the_courses_assign_hook(prac
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/courses/{course.id}/disclosures")
     e = db.session.scalar(select(Enrolment).where(Enrolment.user_id == nurse.user_id))
     assert (e.assigned_by_id, e.due_on) == (practice["manager"].id, a.due_on)
+
+
+def test_exports_carry_the_current_certificate_code(practice, client, db):
+    from lms.certificates.codes import code_hash
+    from lms.certificates.models import Certificate
+
+    org, course, nurse = practice["org"], practice["course"], practice["nurse"]
+    make_assignment(org, practice["manager"], course=course)
+    complete_course(nurse.user, course)
+    for version, status, code in ((1, "superseded", "OLD0-CODE"), (2, "valid", "K7QX-4M2P-9D")):
+        db.session.add(Certificate(learner_id=nurse.user_id, kind="credit", activity_kind="course",
+                                   activity_id=course.id, version=version, status=status, template_ref="builtin:credit/1",
+                                   snapshot={}, sha256="0" * 64, size=1, code_hash=code_hash(code), code=code))
+    db.session.flush()
+    client.login(practice["manager"])
+    rows = list(csv.reader(io.StringIO(client.get(f"/training/orgs/{org.id}/compliance.csv")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][-1] == "Certificate code"
+    assert {r[0]: r[-1] for r in rows[1:]}["Nia Nurse"] == "K7QX-4M2P-9D"
+
+
+def test_a_manager_records_a_refresher_by_hand_which_renews_an_expired_item(practice, client, db):
+    from lms.training.models import TrainingRecord
+
+    org, course, nurse = practice["org"], practice["course"], practice["nurse"]
+    nurse.created_at = utcnow() - timedelta(days=800)
+    make_assignment(org, practice["manager"], course=course, recurrence_months=12, now=utcnow() - timedelta(days=800),
+                    due_on=(utcnow() - timedelta(days=700)).date())
+    complete_course(nurse.user, course, at=utcnow() - timedelta(days=500))  # lapsed 135 days ago
+    client.login(practice["manager"])
+    url = f"/training/orgs/{org.id}/compliance"
+    assert _cell(client.get(url).get_data(as_text=True), "Nia Nurse") == "expired"
+    person = f"/training/orgs/{org.id}/people/{nurse.id}"
+    future = client.post(f"{person}/records", {"item": f"course:{course.id}",
+                                               "completed_on": (date.today() + timedelta(days=2)).isoformat()})
+    assert future.status_code == 302 and db.session.scalar(select(func.count()).select_from(TrainingRecord)) == 0
+    client.post(f"{person}/records", {"item": f"course:{course.id}", "completed_on": date.today().isoformat(),
+                                      "note": "Annual refresher delivered in person"})
+    assert _cell(client.get(url).get_data(as_text=True), "Nia Nurse") == "complete"
+    assert "Annual refresher delivered in person" in client.get(person).get_data(as_text=True)
+    record = db.session.scalar(select(TrainingRecord))
+    assert client.post(f"/training/orgs/{org.id}/records/{record.id}/void").status_code == 302
+    assert _cell(client.get(url).get_data(as_text=True), "Nia Nurse") == "expired"
+    # Another organisation's record or person through this organisation's URL: 404.
+    other = make_org()
+    outsider = make_member(other)
+    assert client.post(f"/training/orgs/{org.id}/people/{outsider.id}/records",
+                       {"item": f"course:{course.id}", "completed_on": date.today().isoformat()}).status_code == 404

@@ -10,7 +10,13 @@ from lms.orgs.models import Membership, TeamMember
 from lms.types import utcnow
 from lms.users.models import User
 from tests.conftest import count_queries
-from tests.factories import make_assignment, make_course, make_member, make_org, make_team
+from tests.factories import (
+    make_assignment,
+    make_course,
+    make_member,
+    make_org,
+    make_team,
+)
 
 
 def build(db, staff: int, items: int):

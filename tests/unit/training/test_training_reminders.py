@@ -3,7 +3,7 @@ and the opt-out covers optional mail only."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
@@ -12,9 +12,16 @@ from lms.orgs.models import Membership
 from lms.training.models import Assignment
 from lms.training.reminders import send_training_reminders
 from lms.training.services import set_opt_out
-from tests.factories import complete_course, make_assignment, make_course, make_member, make_org, make_user
+from tests.factories import (
+    complete_course,
+    make_assignment,
+    make_course,
+    make_member,
+    make_org,
+    make_user,
+)
 
-MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
 
 def setup(db):
@@ -55,14 +62,14 @@ def test_due_reminders_and_digest_never_twice_a_day_and_opt_out_only_for_optiona
 
 
 def test_no_reminder_on_other_days_and_overdue_every_seven_days(app, db, outbox):
-    org, manager, keen, quiet = setup(db)
+    setup(db)
     tuesday = MONDAY + timedelta(days=1)
     with time_machine.travel(tuesday, tick=False):
         assert send_training_reminders(tuesday) == (0, 0)  # 13 days before, not a digest day
     due = MONDAY.date() + timedelta(days=14)
     counts = {}
     for offset in (1, 2, 8):
-        day = datetime.combine(due + timedelta(days=offset), datetime.min.time(), tzinfo=timezone.utc)
+        day = datetime.combine(due + timedelta(days=offset), datetime.min.time(), tzinfo=UTC)
         with time_machine.travel(day, tick=False):
             counts[offset] = send_training_reminders(day)[0]
     # The first day overdue and a week later; keen gets both items, quiet the mandatory one, the manager both.
@@ -71,12 +78,12 @@ def test_no_reminder_on_other_days_and_overdue_every_seven_days(app, db, outbox)
 
 
 def test_completed_items_are_not_reminded_and_the_manager_can_opt_out_of_the_digest(app, db, outbox):
-    org, manager, keen, quiet = setup(db)
+    org, manager, keen, _ = setup(db)
     for a in db.session.scalars(select(Assignment).where(Assignment.org_id == org.id)):
         complete_course(keen, a.course, at=MONDAY - timedelta(days=1))
     set_opt_out(manager, True, now=MONDAY)
     with time_machine.travel(MONDAY, tick=False):
-        sent, digests = send_training_reminders(MONDAY)
+        _, digests = send_training_reminders(MONDAY)
     assert digests == 0
     assert not [1 for to, _ in sent_to(outbox) if to == "keen@example.org"]
     # The manager's own mandatory reminder still goes: mandatory mail ignores the opt-out.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -10,13 +10,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lms.training import rules
-from lms.training.rules import COMPLETE, DUE_SOON, EXPIRED, NOT_STARTED, OVERDUE, Rule, status
+from lms.training.rules import (
+    COMPLETE,
+    DUE_SOON,
+    EXPIRED,
+    NOT_STARTED,
+    OVERDUE,
+    Rule,
+    status,
+)
 
-FIXED_NOW = datetime(2026, 3, 15, 9, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 3, 15, 9, 0, tzinfo=UTC)
 
 
 def today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 @pytest.fixture(autouse=True)
@@ -130,6 +138,6 @@ def test_fixed_cycle_is_the_first_due_date_the_completion_meets(done, months, gr
     assert cycle is not None
     due, next_due = cycle
     assert done <= due + timedelta(days=grace) < next_due + timedelta(days=grace)
-    k = next(k for k in range(0, 1000) if rules.add_months(rule.due_on, k * months) == due)
+    k = next(k for k in range(1000) if rules.add_months(rule.due_on, k * months) == due)
     if k > 0:
         assert done > rules.add_months(rule.due_on, (k - 1) * months) + timedelta(days=grace)
