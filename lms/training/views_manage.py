@@ -131,7 +131,11 @@ def roster_preview(org_id: int, import_id: int):
         select(Membership.id, User.first_name, User.last_name, User.email).join(User, User.id == Membership.user_id)
         .where(Membership.org_id == org.id, Membership.deactivated_at.is_(None))).all()
     not_in_file = [r for r in not_in_file if r.email.lower() not in current]
+    same_file = db.session.scalar(select(RosterImport).where(
+        RosterImport.org_id == org.id, RosterImport.file_sha256 == imp.file_sha256, RosterImport.status == "applied",
+        RosterImport.id != imp.id).order_by(RosterImport.id.desc()).limit(1))
     return render_template("lms/training/roster_preview.html", org=org, imp=imp, actions=actions[:500],
+                           same_file=same_file,
                            counts=roster.summarise(actions), not_in_file=not_in_file[:200],
                            confirm_form=ConfirmForm())
 

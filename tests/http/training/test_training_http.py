@@ -215,7 +215,8 @@ def test_roster_upload_preview_confirm_and_the_same_file_again(practice, client,
     assert ana is not None and db.session.scalar(select(Team).where(Team.org_id == org.id, Team.name == "Front office"))
     assert "set your password" in outbox.messages[-1]["Subject"] and outbox.messages[-1]["To"] == "ana@example.org"
     again = _upload(client, org, data)
-    assert "No changes" in client.get(again.headers["Location"]).get_data(as_text=True)
+    second = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "No changes" in second and "This exact file was imported on" in second and "Confirm and import" not in second
 
 
 def test_a_non_utf8_file_is_refused_and_nothing_is_stored(practice, client, db):
