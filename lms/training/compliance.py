@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -50,6 +51,14 @@ class Cell:
     item: Item
     state: rules.ItemStatus
     assignment: Assignment
+
+
+def local_today(tz: str | None, now: datetime) -> date:
+    """The date in ``tz``: an item falls due at midnight where the practice (or the learner) is."""
+    try:
+        return now.astimezone(ZoneInfo(tz or "UTC")).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.date()
 
 
 def item_key(a: Assignment) -> str:

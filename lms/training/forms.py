@@ -28,7 +28,9 @@ def _int_or_none(value):
 class AssignmentForm(FlaskForm):
     # Choices are offered for the page; the submitted ids are checked by the service against the
     # organisation (another organisation's course, meeting, team or person is a 404, not a form error).
-    item = SelectField("Course or minutes", validate_choice=False, validators=[DataRequired()])
+    item = SelectField("Course or minutes", validate_choice=False, validators=[DataRequired()],
+                       description="Minutes can be opened and acknowledged only by people invited to the meeting "
+                                   "(directly or through a team).")
     target_kind = RadioField("Who must do it", choices=choices(list(TARGET_KINDS.items())), default="org")
     team_id = SelectField("Team", coerce=_int_or_none, validate_choice=False)
     user_id = SelectField("Person", coerce=_int_or_none, validate_choice=False)

@@ -48,10 +48,10 @@ def _opted_out(user_ids) -> set[int]:
 
 def send_training_reminders(now: datetime) -> tuple[int, int]:
     """Send today's learner reminders and, on digest day, the managers' digests. Returns (reminders, digests)."""
-    today = now.date()
     org_ids = set(db.session.scalars(select(Assignment.org_id).where(Assignment.removed_at.is_(None)).distinct()))
     sent = digests = 0
     for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)).order_by(Organisation.id)):
+        today = compliance.local_today(org.timezone, now)  # the practice's date: its morning run, its Monday
         m = compliance.matrix(org, today)
         opted = _opted_out(p.user_id for p in m.people)
         people = {p.membership_id: p for p in m.people}

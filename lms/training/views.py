@@ -6,8 +6,6 @@ URL that is not the organisation's is a 404.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
@@ -42,11 +40,7 @@ class ListPage(Pagination):
 
 
 def _today(org):
-    """Today where the organisation is: a due date falls due at the practice's midnight."""
-    try:
-        return utcnow().astimezone(ZoneInfo(org.timezone or "UTC")).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        return utcnow().date()
+    return compliance.local_today(org.timezone, utcnow())
 
 
 def _filters() -> dict:
@@ -105,7 +99,8 @@ def person(org_id: int, membership_id: int):
 @bp.route("/mine")
 @login_required
 def mine():
-    rows = compliance.my_training(current_user._get_current_object(), utcnow().date())
+    user = current_user._get_current_object()
+    rows = compliance.my_training(user, compliance.local_today(user.timezone, utcnow()))
     return render_template("lms/training/mine.html", rows=rows)
 
 
@@ -125,7 +120,7 @@ def settings():
 
 def dashboard_block(user) -> list:
     """The learner dashboard's "My required training" rows (for ``lms.main.views``)."""
-    return compliance.my_training(user, utcnow().date())
+    return compliance.my_training(user, compliance.local_today(user.timezone, utcnow()))
 
 
 
@@ -136,7 +131,8 @@ def start(assignment_id: int):
     """Start an assigned course from "My required training" (only an assignment that applies to you)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    rows = compliance.my_training(current_user._get_current_object(), utcnow().date())
+    user = current_user._get_current_object()
+    rows = compliance.my_training(user, compliance.local_today(user.timezone, utcnow()))
     cell = next((c for _, c in rows if c.assignment.id == assignment_id and c.item.kind == "course"), None)
     if cell is None:
         abort(404)

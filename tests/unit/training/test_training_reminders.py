@@ -98,3 +98,11 @@ def test_the_cli_command_sends_requirement_and_training_reminders(app, db, outbo
     assert "5 training reminders and 1 manager digest sent" in first.output, first.output
     assert "0 training reminders and 0 manager digests sent" in second.output
     assert date(2026, 11, 30).weekday() == 0
+
+
+def test_the_practices_own_date_decides_the_digest_day(app, db, outbox):
+    org, *_ = setup(db)
+    org.timezone = "Pacific/Auckland"  # UTC+13 in November: Sunday noon UTC is Monday 01:00 there
+    sunday_noon_utc = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    with time_machine.travel(sunday_noon_utc, tick=False):
+        assert send_training_reminders(sunday_noon_utc)[1] == 1
