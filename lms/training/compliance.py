@@ -203,8 +203,12 @@ def _pct(good: int, total: int) -> int | None:
 
 
 def matrix(org: Organisation, today: date, *, team_id: int | None = None, item: str | None = None,
-           include_leavers: bool = False) -> Matrix:
-    """The organisation's compliance matrix, filtered by team and item; percentages over the filtered people."""
+           include_leavers: bool = False, status: str | None = None) -> Matrix:
+    """The organisation's compliance matrix, filtered by team and item; percentages over the filtered people.
+
+    ``status`` then keeps only the people with at least one item in that status (the percentages
+    stay those of the team and item filters: a "who is overdue" view must not read 0% compliant).
+    """
     assignments = load_assignments([org.id])
     people = load_people(org, include_leavers=include_leavers)
     user_ids = select(Membership.user_id).where(Membership.org_id == org.id)
@@ -231,6 +235,9 @@ def matrix(org: Organisation, today: date, *, team_id: int | None = None, item: 
             for bucket in (per_item[k], total, *(per_team[t] for t in p.team_ids)):
                 bucket[0] += ok
                 bucket[1] += 1
+    if status in rules.STATUS_LABELS:
+        people = [p for p in people if any((c := cells.get((p.membership_id, k))) is not None
+                                           and c.state.status == status for k in keys)]
     return Matrix(people, items, cells, teams, {k: _pct(*per_item[k]) for k in keys},
                   {t.id: _pct(*per_team[t.id]) for t in teams}, _pct(*total), dict(counts), all_items)
 

@@ -9,6 +9,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
 )
@@ -72,3 +73,9 @@ class RecordForm(FlaskForm):
     note = StringField("Evidence (e.g. \"In-person fire drill, signed register\")", filters=[strip],
                        validators=[Length(max=300), NoPHI()])
     submit = SubmitField("Record completion")
+
+
+class LeaversForm(FlaskForm):
+    # Checked against the organisation in the view: another organisation's membership is a 404.
+    membership_ids = SelectMultipleField("Leavers", coerce=int, validate_choice=False)
+    submit = SubmitField("Deactivate the selected leavers")

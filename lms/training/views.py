@@ -47,7 +47,8 @@ def _filters() -> dict:
     team_id = request.args.get("team", type=int)
     item = (request.args.get("item") or "").strip()[:40] or None
     leavers = request.args.get("leavers") == "1"
-    return {"team_id": team_id, "item": item, "include_leavers": leavers}
+    status = request.args.get("status") if request.args.get("status") in rules.STATUS_LABELS else None
+    return {"team_id": team_id, "item": item, "include_leavers": leavers, "status": status}
 
 
 @bp.route("/orgs/<int:org_id>/compliance")
@@ -57,7 +58,7 @@ def dashboard(org_id: int):
     filters = _filters()
     m = compliance.matrix(org, _today(org), **filters)
     page = ListPage(m.people, max(request.args.get("page", 1, type=int) or 1, 1), PEOPLE_PER_PAGE)
-    args = {k: v for k, v in (("team", filters["team_id"]), ("item", filters["item"]),
+    args = {k: v for k, v in (("team", filters["team_id"]), ("item", filters["item"]), ("status", filters["status"]),
                               ("leavers", "1" if filters["include_leavers"] else None)) if v}
     return render_template("lms/training/dashboard.html", org=org, m=m, page=page, filters=filters, args=args,
                            labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms import jobs
 from lms.extensions import db
 from lms.forms import choices
+from lms.orgs import services as orgs
 from lms.orgs.forms import ConfirmForm
 from lms.orgs.models import Membership
 from lms.permissions import get_in_org_or_404, get_org_or_404
@@ -16,6 +17,7 @@ from lms.training import bp, compliance, roster, services
 from lms.training.forms import (
     AddPersonForm,
     AssignmentForm,
+    LeaversForm,
     RecordForm,
     RosterUploadForm,
 )
@@ -136,7 +138,7 @@ def roster_preview(org_id: int, import_id: int):
         RosterImport.id != imp.id).order_by(RosterImport.id.desc()).limit(1))
     return render_template("lms/training/roster_preview.html", org=org, imp=imp, actions=actions[:500],
                            same_file=same_file,
-                           counts=roster.summarise(actions), not_in_file=not_in_file[:200],
+                           counts=roster.summarise(actions), not_in_file=not_in_file[:200], leavers_form=LeaversForm(),
                            confirm_form=ConfirmForm())
 
 
@@ -242,3 +244,27 @@ def void_record(org_id: int, record_id: int):
     m = db.session.scalar(select(Membership).where(Membership.org_id == org.id, Membership.user_id == record.user_id))
     return redirect(url_for("training.person", org_id=org.id, membership_id=m.id) if m else
                     url_for("training.dashboard", org_id=org.id))
+
+
+@bp.route("/orgs/<int:org_id>/roster/leavers", methods=["POST"])
+@login_required
+def deactivate_leavers(org_id: int):
+    """Deactivate people who have left (chosen from those missing from an upload). Records stay."""
+    org = get_org_or_404(org_id, "manager")
+    form = LeaversForm()
+    if not form.validate_on_submit():
+        abort(400)
+    leavers = [get_in_org_or_404(Membership, mid, org) for mid in form.membership_ids.data or []]
+    actor = current_user._get_current_object()
+    try:
+        for m in leavers:
+            if m.deactivated_at is None:
+                orgs.set_active(actor, m, False, now=utcnow(), ip=request.remote_addr)
+    except orgs.OrgError as exc:
+        db.session.rollback()
+        flash(f"{exc} Nobody was deactivated.", "danger")
+    else:
+        db.session.commit()
+        flash(f"{len(leavers)} leaver{'' if len(leavers) == 1 else 's'} deactivated. Their training records are kept.",
+              "success")
+    return redirect(url_for("orgs.members", org_id=org.id))

@@ -34,6 +34,7 @@ MATRIX = {
     "training.roster_upload": ("GET", "/training/orgs/{org}/roster", org_scoped(200)),
     "training.roster_preview": ("GET", "/training/orgs/{org}/roster/{roster_import}", org_scoped(200)),
     "training.roster_apply": ("POST", "/training/orgs/{org}/roster/{roster_import}/discard", org_scoped(302)),
+    "training.deactivate_leavers": ("POST", "/training/orgs/{org}/roster/leavers", org_scoped(302)),
     "training.roster_add": ("POST", "/training/orgs/{org}/roster/add", org_scoped(302)),
 }
 

@@ -109,6 +109,11 @@ def test_assign_to_a_team_then_completion_turns_the_cell_complete(practice, clie
     # Filters: by team and by item.
     filtered = client.get(f"/training/orgs/{org.id}/compliance?team={practice['team'].id}&item=course:{course.id}")
     assert "Cal Clerk" not in filtered.get_data(as_text=True)
+    # Status filter: who still has something to do (none now); the percentages are unchanged.
+    waiting = client.get(f"/training/orgs/{org.id}/compliance?status=not_started").get_data(as_text=True)
+    assert "Nia Nurse" not in waiting and "Nobody matches these filters" in waiting
+    done = client.get(f"/training/orgs/{org.id}/compliance?status=complete").get_data(as_text=True)
+    assert _cell(done, "Nia Nurse") == "complete"
 
 
 def test_job_title_assignment_reaches_new_members_automatically(practice, client, db):
@@ -344,3 +349,24 @@ def test_a_manager_records_a_refresher_by_hand_which_renews_an_expired_item(prac
     outsider = make_member(other)
     assert client.post(f"/training/orgs/{org.id}/people/{outsider.id}/records",
                        {"item": f"course:{course.id}", "completed_on": date.today().isoformat()}).status_code == 404
+
+
+def test_leavers_missing_from_an_upload_can_be_deactivated_and_keep_their_records(practice, client, db):
+    org, course, clerk = practice["org"], practice["course"], practice["clerk"]
+    make_assignment(org, practice["manager"], course=course)
+    complete_course(clerk.user, course)
+    client.login(practice["manager"])
+    data = (f"name,email\nNia Nurse,{practice['nurse'].user.email}\n"
+            f"Marcus Manager,{practice['manager'].email}\n").encode()
+    preview = client.get(_upload(client, org, data).headers["Location"]).get_data(as_text=True)
+    assert "On the staff list but not in this file" in preview and "Cal Clerk" in preview
+    outsider = make_member(make_org())
+    assert client.post(f"/training/orgs/{org.id}/roster/leavers",
+                       {"membership_ids": [str(clerk.id), str(outsider.id)]}).status_code == 404
+    db.session.refresh(clerk)
+    assert clerk.deactivated_at is None  # nothing done when one id is not this organisation's
+    assert client.post(f"/training/orgs/{org.id}/roster/leavers", {"membership_ids": [str(clerk.id)]}).status_code == 302
+    db.session.refresh(clerk)
+    assert clerk.deactivated_at is not None
+    page = client.get(f"/training/orgs/{org.id}/compliance?leavers=1").get_data(as_text=True)
+    assert _cell(page, "Cal Clerk") == "complete"
