@@ -25,7 +25,10 @@ def builtin(name: str) -> str:
 
 @lru_cache(maxsize=2)
 def page_css(size: str) -> str:
-    return f"@page {{ size: {'A4' if size == 'A4' else 'Letter'} landscape; margin: 10mm; }}"
+    # The sheet fills the page: landscape height less the two 10 mm margins.
+    height = "190mm" if size == "A4" else "195.9mm"
+    return (f"@page {{ size: {'A4' if size == 'A4' else 'Letter'} landscape; margin: 10mm; }} "
+            f"html, body {{ height: {height}; }}")
 
 
 def qr_svg(url: str) -> bytes:
