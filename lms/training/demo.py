@@ -1,4 +1,8 @@
-"""Demo data: the practice requires the HIPAA course of every team, yearly (safe to run twice)."""
+"""Demo data: the practice requires the HIPAA course of every team, yearly (safe to run twice).
+
+Two clinicians have completions recorded by hand (one recent, one lapsed) so the compliance
+dashboard shows every kind of status.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from courses.models import Course, CourseVersion
 from lms.extensions import db
 from lms.orgs.models import Organisation
 from lms.training import services
-from lms.training.models import Assignment
+from lms.training.models import Assignment, TrainingRecord
 
 
 def seed_training(manager, practice: Organisation, now: datetime) -> None:
@@ -26,3 +30,10 @@ def seed_training(manager, practice: Organisation, now: datetime) -> None:
                 item_kind="course", item_id=hipaa.id, target_kind="team", target_id=team.id,
                 due_on=(now + timedelta(days=10 + 30 * n)).date(), recurrence_months=12,
                 recurrence_basis="completion", grace_days=7), now=now)
+    if db.session.scalar(select(TrainingRecord.id).where(TrainingRecord.org_id == practice.id)) is None:
+        members = sorted((tm.membership for team in practice.teams[:1] for tm in team.members),
+                         key=lambda m: m.id)
+        for m, days_ago in zip(members, (60, 400)):
+            services.record_completion(manager, practice, m.user, item_kind="course", item_id=hipaa.id,
+                                       completed_on=(now - timedelta(days=days_ago)).date(),
+                                       note="Demo: annual HIPAA training at the staff meeting", now=now)
