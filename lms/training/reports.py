@@ -13,6 +13,15 @@ from lms.pdf import render_pdf
 from lms.training import rules
 from lms.training.compliance import Matrix
 
+# Rendering is done in the request: weasyprint takes about 10 s per 1,000 table lines, so a larger
+# report must be narrowed (team, item) or taken as CSV.
+MAX_PDF_LINES = 2_000
+
+
+class ReportTooLarge(ValueError):
+    pass
+
+
 HEADER = ("Name", "Email", "Job title", "Teams", "Active", "Required item", "Status", "Compliant", "Due on",
           "Completed on", "Valid until", "Certificate code")
 
@@ -58,7 +67,11 @@ def matrix_csv(org, m: Matrix):
 
 def inspection_pdf(org, m: Matrix, *, now: datetime, actor):
     codes = certificate_codes(m)
-    html = render_template("lms/training/inspection_pdf.html", org=org, m=m, rows=list(lines(m, codes)),
+    rows = list(lines(m, codes))
+    if len(rows) > MAX_PDF_LINES:
+        raise ReportTooLarge(f"The PDF would have {len(rows):,} lines (at most {MAX_PDF_LINES:,}). Filter by team or "
+                             "item and download one PDF per part, or export the CSV.")
+    html = render_template("lms/training/inspection_pdf.html", org=org, m=m, rows=rows,
                            with_codes=codes is not None, generated_at=now, actor=actor, rules=rules)
     response = current_app.response_class(render_pdf(html), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="compliance-{org.slug}-{now:%Y-%m-%d}.pdf"'

@@ -76,8 +76,12 @@ def dashboard_csv(org_id: int):
 def dashboard_pdf(org_id: int):
     org = get_org_or_404(org_id, "manager")
     filters = _filters()
-    return reports.inspection_pdf(org, compliance.matrix(org, _today(org), **filters), now=utcnow(),
-                                  actor=current_user)
+    try:
+        return reports.inspection_pdf(org, compliance.matrix(org, _today(org), **filters), now=utcnow(),
+                                      actor=current_user)
+    except reports.ReportTooLarge as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("training.dashboard", org_id=org.id, **request.args))
 
 
 @bp.route("/orgs/<int:org_id>/people/<int:membership_id>")

@@ -195,6 +195,19 @@ def test_inspection_pdf(practice, client, db):
     assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
 
 
+def test_an_inspection_pdf_too_large_to_render_in_a_request_asks_for_a_filter(practice, client, db, monkeypatch):
+    from lms.training import reports
+
+    monkeypatch.setattr(reports, "MAX_PDF_LINES", 1)
+    make_assignment(practice["org"], practice["manager"], course=practice["course"])
+    client.login(practice["manager"])
+    url = f"/training/orgs/{practice['org'].id}/compliance"
+    response = client.get(f"{url}.pdf?leavers=1")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{url}?leavers=1")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The PDF would have 3 lines (at most 1)" in page and "Filter by team or item" in page
+
+
 # --- roster through HTTP --------------------------------------------------------------------------------
 
 
