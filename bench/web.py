@@ -256,27 +256,42 @@ def bench_database(url: str, args) -> dict:
     found = discover(url, args.learners)
     RESULTS.mkdir(parents=True, exist_ok=True)
     server = Server(url, args.port, args.workers, RESULTS / f"gunicorn-{label.lower()}.log")
+
+    def measure(page: Page) -> dict:
+        run_wrk(server.base, page, args.warmup, args.connections, args.threads)
+        settle(server.base)
+        result = run_wrk(server.base, page, args.duration, args.connections, args.threads)
+        settle(server.base)
+        print(f"  {label}: {page.name}: {result['rps']:.1f} req/s", file=sys.stderr, flush=True)
+        return result
+
     try:
         pages, pending = build_pages(server.base, found)
         for page in pages:
             check(server.base, page)
-        # The floor runs first and again last: the ratio uses the mean of both, so a machine that
-        # got busier or quieter during the run does not flatter or penalise the pages.
-        floor_again = Page(pages[0].name + " (again, last)", pages[0].targets)
-        for page in pages + [floor_again]:
-            run_wrk(server.base, page, args.warmup, args.connections, args.threads)
-            settle(server.base)
-            page.result = run_wrk(server.base, page, args.duration, args.connections, args.threads)
-            settle(server.base)
-            print(f"  {label}: {page.name}: {page.result['rps']:.0f} req/s", file=sys.stderr, flush=True)
-        pages.append(floor_again)
+        floor_page, key_pages = pages[0], pages[1:]
+        # The floor runs before the first page and after every page: each page's ratio is to the mean
+        # of the floor runs on either side of it, so a machine that gets busier or quieter during the
+        # run (other work on a shared machine) neither flatters nor penalises a page.
+        floors = [measure(floor_page)]
+        for page in key_pages:
+            page.result = measure(page)
+            floors.append(measure(floor_page))
     finally:
         server.stop()
-    floor = (pages[0].result["rps"] + floor_again.result["rps"]) / 2
-    rows = [{"page": p.name, **{k: v for k, v in p.result.items() if k != "raw"},
-             "ratio": p.result["rps"] / floor if floor else 0.0, "targets": len(p.targets)} for p in pages]
-    return {"database": label, "url": re.sub(r"//[^@/]*@", "//", url), "pending": pending, "pages": rows,
-            "floor_rps": floor, "load_average": os.getloadavg(),
+    rows = []
+    for n, page in enumerate(key_pages):
+        floor = (floors[n]["rps"] + floors[n + 1]["rps"]) / 2
+        rows.append({"page": page.name, **{k: v for k, v in page.result.items() if k != "raw"},
+                     "floor_rps": floor, "ratio": page.result["rps"] / floor if floor else 0.0,
+                     "targets": len(page.targets)})
+    floor_rps = [f["rps"] for f in floors]
+    summary = {"page": floor_page.name, "rps": sum(floor_rps) / len(floor_rps),
+               "p50_ms": sorted(f["p50_ms"] for f in floors)[len(floors) // 2],
+               "p95_ms": sorted(f["p95_ms"] for f in floors)[len(floors) // 2], "errors": sum(f["errors"] for f in floors),
+               "floor_rps": None, "ratio": 1.0, "targets": 1, "runs": floor_rps}
+    return {"database": label, "url": re.sub(r"//[^@/]*@", "//", url), "pending": pending,
+            "pages": [summary] + rows, "floor_runs": floor_rps, "load_average": os.getloadavg(),
             "settings": {"workers": args.workers, "worker_class": "sync", "connections": args.connections,
                          "threads": args.threads, "duration_s": args.duration, "warmup_s": args.warmup,
                          "learners": len(found["people"]), "cores": os.cpu_count()}}
@@ -286,14 +301,17 @@ def table(result: dict) -> str:
     s = result["settings"]
     lines = [f"{result['database']} ({result['url']}), gunicorn {s['workers']} sync workers, wrk {s['connections']} "
              f"connections x {s['duration_s']} s, Connection: close",
-             f"{'page':<32} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>7} {'errors':>7}  target",
-             "-" * 84]
+             f"{'page':<40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>7} {'errors':>7}  target",
+             "-" * 92]
     for row in result["pages"]:
         ok = row["page"].startswith("floor") or (row["ratio"] >= TARGET_RATIO and row["p95_ms"] < TARGET_P95_MS)
-        lines.append(f"{row['page']:<32} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
-                     f"{row['ratio']:>7.2f} {row['errors']:>7}  {'' if row['page'].startswith('floor') else ('met' if ok else 'MISSED')}")
-    lines.append(f"floor for the ratios: {result['floor_rps']:.0f} req/s (mean of the first and last floor runs); "
-                 f"load average at the end {result['load_average'][0]:.1f}")
+        rps = f"{row['rps']:>8.1f}" if row["rps"] < 10 else f"{row['rps']:>8.0f}"
+        lines.append(f"{row['page']:<40} {rps} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+                     f"{row['ratio']:>7.2f} {row['errors']:>7}  {'' if row['page'].startswith('floor') else ('met' if ok else 'MISSED')}"
+                     + (f"  (floor {row['floor_rps']:.0f})" if row.get("floor_rps") else ""))
+    runs = ", ".join(f"{r:.0f}" for r in result["floor_runs"])
+    lines.append(f"floor runs (req/s, one before the first page and one after each): {runs}; each ratio is to the "
+                 f"mean of the two floor runs around the page. Load average at the end {result['load_average'][0]:.1f}")
     for item in result["pending"]:
         lines.append(f"pending: {item}")
     return "\n".join(lines)
