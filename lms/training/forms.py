@@ -79,3 +79,14 @@ class LeaversForm(FlaskForm):
     # Checked against the organisation in the view: another organisation's membership is a 404.
     membership_ids = SelectMultipleField("Leavers", coerce=int, validate_choice=False)
     submit = SubmitField("Deactivate the selected leavers")
+
+
+class AssignmentScheduleForm(FlaskForm):
+    due_on = DateField("Due date", validators=[DataRequired(message="Choose a due date.")])
+    recurrence_months = IntegerField("Repeat every … months (leave empty for once)",
+                                     validators=[Optional(), NumberRange(min=1, max=120)])
+    recurrence_basis = SelectField("Counted", choices=choices(list(BASES.items())))
+    grace_days = IntegerField("Grace period (days after the due date before it counts as overdue)",
+                              validators=[Optional(), NumberRange(min=0, max=365)])
+    is_mandatory = BooleanField("Mandatory (reminders are sent even to people who opted out of optional mail)")
+    submit = SubmitField("Save changes")

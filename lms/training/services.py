@@ -123,6 +123,27 @@ def assign(actor: User, org: Organisation, data: AssignmentData, *, now: datetim
     return a
 
 
+def update_assignment(actor: User, a: Assignment, *, due_on: date, recurrence_months: int | None,
+                      recurrence_basis: str, grace_days: int, is_mandatory: bool, now: datetime) -> None:
+    """Change when and how often an item is due (what and who stay: remove and assign again for that)."""
+    if recurrence_months is not None and not 1 <= recurrence_months <= 120:
+        raise TrainingError("Recurrence is between 1 and 120 months.")
+    if recurrence_basis not in BASES:
+        raise TrainingError("Choose how the recurrence is counted.")
+    if not 0 <= grace_days <= 365:
+        raise TrainingError("The grace period is between 0 and 365 days.")
+    fields = ("due_on", "recurrence_months", "recurrence_basis", "grace_days", "is_mandatory")
+    before = {f: getattr(a, f) for f in fields}
+    a.due_on, a.recurrence_months, a.recurrence_basis = due_on, recurrence_months or None, recurrence_basis
+    a.grace_days, a.is_mandatory = grace_days, is_mandatory
+    after = {f: getattr(a, f) for f in fields}
+    if before != after:
+        def plain(d):
+            return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
+
+        record(actor, "training.update", a, now=now, org_id=a.org_id, before=plain(before), after=plain(after))
+
+
 def remove_assignment(actor: User, a: Assignment, *, now: datetime) -> None:
     """Stop requiring it. The row stays, marked removed, for the record."""
     if a.removed_at is None:

@@ -17,6 +17,7 @@ from lms.training import bp, compliance, roster, services
 from lms.training.forms import (
     AddPersonForm,
     AssignmentForm,
+    AssignmentScheduleForm,
     LeaversForm,
     RecordForm,
     RosterUploadForm,
@@ -81,6 +82,29 @@ def assignments(org_id: int):
     rows = compliance.load_assignments([org.id])
     return render_template("lms/training/assignments.html", org=org, form=form, rows=rows,
                            job_titles=_job_titles(org), confirm_form=ConfirmForm()), 422 if form.errors else 200
+
+
+@bp.route("/orgs/<int:org_id>/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_assignment(org_id: int, assignment_id: int):
+    org = get_org_or_404(org_id, "manager")
+    a = get_in_org_or_404(Assignment, assignment_id, org)
+    if a.removed_at is not None:
+        abort(404)
+    form = AssignmentScheduleForm(obj=a)
+    if form.validate_on_submit():
+        try:
+            services.update_assignment(current_user._get_current_object(), a, due_on=form.due_on.data,
+                                       recurrence_months=form.recurrence_months.data,
+                                       recurrence_basis=form.recurrence_basis.data, grace_days=form.grace_days.data or 0,
+                                       is_mandatory=form.is_mandatory.data, now=utcnow())
+        except services.TrainingError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"{a.title} for {a.target_label} is updated.", "success")
+            return redirect(url_for("training.assignments", org_id=org.id))
+    return render_template("lms/training/assignment_edit.html", org=org, a=a, form=form), 422 if form.errors else 200
 
 
 @bp.route("/orgs/<int:org_id>/assignments/<int:assignment_id>/remove", methods=["POST"])

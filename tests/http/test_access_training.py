@@ -28,6 +28,7 @@ MATRIX = {
     "training.dashboard_pdf": ("GET", "/training/orgs/{org}/compliance.pdf", org_scoped(200)),
     "training.person": ("GET", "/training/orgs/{org}/people/{membership}", org_scoped(200)),
     "training.assignments": ("GET", "/training/orgs/{org}/assignments", org_scoped(200)),
+    "training.edit_assignment": ("GET", "/training/orgs/{org}/assignments/{assignment}/edit", org_scoped(200)),
     "training.remove_assignment": ("POST", "/training/orgs/{org}/assignments/{assignment}/remove", org_scoped(302)),
     "training.record_completion": ("POST", "/training/orgs/{org}/people/{membership}/records", org_scoped(302)),
     "training.void_record": ("POST", "/training/orgs/{org}/records/{record}/void", org_scoped(302)),

@@ -383,3 +383,27 @@ def test_leavers_missing_from_an_upload_can_be_deactivated_and_keep_their_record
     assert clerk.deactivated_at is not None
     page = client.get(f"/training/orgs/{org.id}/compliance?leavers=1").get_data(as_text=True)
     assert _cell(page, "Cal Clerk") == "complete"
+
+
+def test_editing_an_assignments_schedule_is_audited_and_rescored(practice, client, db):
+    from lms.audit.models import AuditEvent
+
+    org, course, nurse = practice["org"], practice["course"], practice["nurse"]
+    a = make_assignment(org, practice["manager"], course=course, due_on=utcnow().date() + timedelta(days=90))
+    complete_course(nurse.user, course, at=utcnow() - timedelta(days=400))
+    client.login(practice["manager"])
+    url = f"/training/orgs/{org.id}/compliance"
+    assert _cell(client.get(url).get_data(as_text=True), "Nia Nurse") == "complete"  # one-off: done once is enough
+    edit = f"/training/orgs/{org.id}/assignments/{a.id}/edit"
+    assert "Save changes" in client.get(edit).get_data(as_text=True)
+    assert client.post(edit, {"due_on": a.due_on.isoformat(), "recurrence_months": "200",
+                              "recurrence_basis": "completion", "grace_days": "0"}).status_code == 422
+    response = client.post(edit, {"due_on": a.due_on.isoformat(), "recurrence_months": "12",
+                                  "recurrence_basis": "completion", "grace_days": "0", "is_mandatory": "y"})
+    assert response.status_code == 302
+    assert _cell(client.get(url).get_data(as_text=True), "Nia Nurse") == "expired"  # done 400 days ago, yearly now
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "training.update"))
+    assert (event.before["recurrence_months"], event.after["recurrence_months"]) == (None, 12)
+    other = make_org()
+    other_a = make_assignment(other, make_member(other, role="manager").user, course=course)
+    assert client.get(f"/training/orgs/{org.id}/assignments/{other_a.id}/edit").status_code == 404
