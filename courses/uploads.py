@@ -43,7 +43,7 @@ class StoredFile:
 
 
 def upload_dir() -> Path:
-    base = current_app.config.get("UPLOAD_DIR") or os.path.join(current_app.config["INSTANCE_DIR"], "uploads")
+    base = current_app.config["UPLOAD_DIR"]
     path = Path(base) / "courses"
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -88,7 +88,7 @@ class Config:
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
         self.MAIL_FROM = env.get("MAIL_FROM", "Continuum <no-reply@continuum.local>")
-        self.MAIL_OUTBOX = env.get("MAIL_OUTBOX", str(INSTANCE_DIR / "outbox"))
+        self.MAIL_OUTBOX = env.get("MAIL_OUTBOX") or None  # default: INSTANCE_DIR/outbox
 
         # Jitsi: "public" (meet.jit.si, demo only), "selfhosted" or "jaas".
         self.JITSI_MODE = env.get("JITSI_MODE", "public")
@@ -128,7 +128,8 @@ class Config:
         self.PER_PAGE = _int("PER_PAGE", 25)
 
         # Certificates: stored PDFs (by content hash), render limits, verification rate limit.
-        self.CERTIFICATE_DIR = env.get("CERTIFICATE_DIR") or str(INSTANCE_DIR / "certificates")
+        self.CERTIFICATE_DIR = env.get("CERTIFICATE_DIR") or None  # default: INSTANCE_DIR/certificates
+        self.UPLOAD_DIR = env.get("UPLOAD_DIR") or None  # default: INSTANCE_DIR/uploads
         self.CERTIFICATE_RENDER_TIMEOUT = _int("CERTIFICATE_RENDER_TIMEOUT", 20)  # seconds per render
         self.CERTIFICATE_RENDER_MEMORY_MB = _int("CERTIFICATE_RENDER_MEMORY_MB", 512)  # above the renderer's base
         self.CERTIFICATE_RENDER_ISOLATED = _bool("CERTIFICATE_RENDER_ISOLATED", True)
@@ -142,6 +143,11 @@ class Config:
 
 def finalise(config: dict) -> dict:
     """Fill derived settings and refuse unsafe production configurations."""
+    # Folders default to places inside the instance folder actually in use (a test's, a worker's).
+    instance = Path(config["INSTANCE_DIR"])
+    for key, default in (("MAIL_OUTBOX", "outbox"), ("CERTIFICATE_DIR", "certificates"), ("UPLOAD_DIR", "uploads")):
+        if not config.get(key):
+            config[key] = str(instance / default)
     production = config.get("ENV_NAME") == "production"
     key = config.get("SECRET_KEY")
     if production:

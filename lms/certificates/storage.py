@@ -12,7 +12,7 @@ from flask import current_app
 
 
 def directory() -> Path:
-    path = Path(current_app.config.get("CERTIFICATE_DIR") or Path(current_app.config["INSTANCE_DIR"]) / "certificates")
+    path = Path(current_app.config["CERTIFICATE_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
 

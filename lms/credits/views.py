@@ -156,7 +156,7 @@ def transcript_pdf():
 
 
 def _upload_dir() -> Path:
-    path = Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.config["INSTANCE_DIR"]) / "uploads")
+    path = Path(current_app.config["UPLOAD_DIR"])
     return path / "external"
 
 
