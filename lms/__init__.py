@@ -167,6 +167,10 @@ def _init_templates(app: Flask) -> None:
 
     app.jinja_env.filters["markdown"] = render_markdown
 
+    from lms.credits.services import fmt as format_credit
+
+    app.jinja_env.filters["credit"] = format_credit  # Decimal amounts shown exactly: 1.50 -> "1.5"
+
     @app.template_filter("datetime")
     def _datetime_filter(value, tz=None, fmt="%a %d %b %Y, %H:%M"):
         if tz is None and current_user and current_user.is_authenticated:

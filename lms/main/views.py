@@ -35,11 +35,14 @@ def dashboard():
         ) if missing
     ]
     from courses.services import dashboard_for
+    from lms.credits.requirement_views import requirement_progress
     from lms.training.views import dashboard_block
 
+    now = utcnow()
     return render_template("lms/main/dashboard.html", memberships=memberships, profile_gaps=profile_gaps,
-                           course_board=dashboard_for(current_user, utcnow()),
-                           required_training=dashboard_block(current_user._get_current_object()))
+                           course_board=dashboard_for(current_user, now),
+                           required_training=dashboard_block(current_user._get_current_object()),
+                           requirements=requirement_progress(current_user.id, now.date()))
 
 
 @bp.route("/policy")

@@ -243,3 +243,11 @@ def test_transcript_and_pars_run_a_bounded_number_of_queries(make_client, acts, 
             assert educator_browser.get(f"/credits/activities/course/{info.id}/claims").status_code == 200
         counts[n] = (len(transcript), len(pars), len(claims_page))
     assert counts[2] == counts[25], counts
+
+
+def test_the_dashboard_shows_licence_progress(client, setup):
+    org, learner, info = setup
+    client.login(learner).post(f"/credits/claim/course/{info.id}", {"amount_ama_pra_1": "1.5", "attest": "y"})
+    client.post("/credits/requirements/template", {"template_code": "tx-md", "cycle_end": "2027-03-31"})
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Texas physician licence" in page and "46.5 to go" in page and "days left" in page
