@@ -83,14 +83,17 @@ def seed() -> list[tuple[str, str]]:
                 orgs.add_to_team(clinical, m)
             elif m.user.email.startswith("frontdesk"):
                 orgs.add_to_team(admin_team, m)
-    from courses.demo import seed_courses
-
-    db.session.flush()
-    seed_courses(users, provider, now)
     from meetings.demo import seed_meetings
 
     db.session.flush()
     seed_meetings(users, practice, provider, now)
+    from courses.demo import seed_courses
+
+    courses = seed_courses(users, provider, now)
+    from lms.credits.demo import seed_credits
+
+    db.session.flush()
+    seed_credits(users, courses, now)
     from lms.training.demo import seed_training
 
     db.session.flush()
