@@ -137,7 +137,7 @@ def deployment(tmp_path):
                                                         "wsgi:app"], env, tmp_path / f"gunicorn-{name}.log")
             bases.append((f"http://127.0.0.1:{port}", proc))
         rq = str(Path(sys.executable).with_name("rq"))
-        processes.start("rq worker", [rq, "worker", "--url", redis, queue],
+        processes.start("rq worker", [rq, "worker", "--worker-class", "rq.worker.SimpleWorker", "--url", redis, queue],
                         _env(shared, tmp_path / "instance-worker"), tmp_path / "worker.log")
         for base, proc in bases:
             _wait_http(base, proc, processes)

@@ -46,7 +46,7 @@ def run_worker(app) -> subprocess.CompletedProcess:
         "PYTHONPATH": str(ROOT),
     }
     rq = Path(sys.executable).with_name("rq")
-    return subprocess.run([str(rq), "worker", "--burst", "--url", app.config["REDIS_URL"], app.config["RQ_QUEUE"]],
+    return subprocess.run([str(rq), "worker", "--burst", "--worker-class", "rq.worker.SimpleWorker", "--url", app.config["REDIS_URL"], app.config["RQ_QUEUE"]],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
