@@ -410,3 +410,20 @@ class NoPHI:
             if result.blocked:
                 raise ValidationError(self.message or message(result))
             field.phi_warnings = result.warnings
+            # In a request, a likely identifier is saved only once the person confirms it is not
+            # patient information (the form macro shows the checkbox named here).
+            if result.warnings and not _confirmed(field):
+                raise ValidationError(message(result) + " If it is not patient information, tick the box "
+                                                        "below and save again.")
+
+
+def confirmation_name(field) -> str:
+    return f"{field.name}-phi-confirmed"
+
+
+def _confirmed(field) -> bool:
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return True  # outside a request (services, tests) warnings are only recorded
+    return request.form.get(confirmation_name(field)) == "1"

@@ -251,3 +251,31 @@ def test_the_dashboard_shows_licence_progress(client, setup):
     client.post("/credits/requirements/template", {"template_code": "tx-md", "cycle_end": "2027-03-31"})
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Texas physician licence" in page and "46.5 to go" in page and "days left" in page
+
+
+def test_a_likely_identifier_is_saved_only_after_the_person_confirms(client, setup):
+    from lms.credits.models import ExternalCredit
+
+    org, learner, info = setup
+    data = {"provider_name": "ACP", "activity_title": "Mr Jones was admitted on 12 March 2026",
+            "activity_date": "2026-10-01", "credit_type_code": "ama_pra_1", "amount": "1"}
+    client.login(learner)
+    first = client.post("/credits/external", data)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 422 and 'name="activity_title-phi-confirmed"' in page
+    assert "Mr Jones was admitted" in page  # nothing typed is lost
+    assert _db.session.scalars(_db.select(ExternalCredit)).all() == []
+    second = client.post("/credits/external", {**data, "activity_title-phi-confirmed": "1"})
+    assert second.status_code == 302 and len(_db.session.scalars(_db.select(ExternalCredit)).all()) == 1
+
+
+def test_the_clearest_identifiers_are_refused_even_when_confirmed(client, setup):
+    org, learner, info = setup
+    response = client.login(learner).post("/credits/external", {
+        "provider_name": "ACP", "activity_title": "John Smith, DOB 03/04/1962, MRN 00123456",
+        "activity_date": "2026-10-01", "credit_type_code": "ama_pra_1", "amount": "1",
+        "activity_title-phi-confirmed": "1"})
+    from lms.credits.models import ExternalCredit
+
+    assert response.status_code == 422 and "Remove identifiers" in response.get_data(as_text=True)
+    assert _db.session.scalars(_db.select(ExternalCredit)).all() == []
