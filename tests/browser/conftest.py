@@ -164,7 +164,8 @@ class PageLog:
             self.failed_requests.append(f"{response.status} {response.url}")
 
     def on_request_failed(self, request) -> None:
-        if request.resource_type != "document":
+        # ERR_ABORTED is a sub-resource cancelled because the test moved on to the next page.
+        if request.resource_type != "document" and "ERR_ABORTED" not in (request.failure or ""):
             self.failed_requests.append(f"{request.failure} {request.url}")
 
     def problems(self) -> list[str]:
