@@ -105,46 +105,38 @@ def _after_change(claim: CreditEntry) -> None:
         hook(claim.learner_id, claim.activity_kind, claim.activity_id)
 
 
-@bp.route("/entries/<int:entry_id>/correct", methods=["POST"])
-@login_required
-def correct(entry_id: int):
+def _change_claim(entry_id: int, form, change, done: str):
+    """Apply a correction or revocation from the claims page: one commit, then the certificate hook."""
     claim = _claim_for_educator(entry_id)
-    form = CorrectionForm()
     if form.validate_on_submit():
         try:
-            credits.correct_claim(current_user._get_current_object(), claim, credits.parse_amount(form.amount.data),
-                                  reason=form.reason.data, now=utcnow(), ip=request.remote_addr)
+            change(current_user._get_current_object(), claim, form)
         except credits.CreditError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
             db.session.commit()
             _after_change(claim)
-            flash("The claim is corrected; the original entry and the correction are both kept.", "success")
+            flash(done, "success")
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
     return redirect(url_for("credits.activity_claims", kind=claim.activity_kind, activity_id=claim.activity_id))
+
+
+@bp.route("/entries/<int:entry_id>/correct", methods=["POST"])
+@login_required
+def correct(entry_id: int):
+    return _change_claim(entry_id, CorrectionForm(), lambda actor, claim, form: credits.correct_claim(
+        actor, claim, credits.parse_amount(form.amount.data), reason=form.reason.data, now=utcnow(),
+        ip=request.remote_addr), "The claim is corrected; the original entry and the correction are both kept.")
 
 
 @bp.route("/entries/<int:entry_id>/revoke", methods=["POST"])
 @login_required
 def revoke(entry_id: int):
-    claim = _claim_for_educator(entry_id)
-    form = RevocationForm()
-    if form.validate_on_submit():
-        try:
-            credits.revoke_claim(current_user._get_current_object(), claim, reason=form.reason.data, now=utcnow(),
-                                 ip=request.remote_addr)
-        except credits.CreditError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            _after_change(claim)
-            flash("The claim is revoked; the record of it is kept.", "success")
-    else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
-    return redirect(url_for("credits.activity_claims", kind=claim.activity_kind, activity_id=claim.activity_id))
+    return _change_claim(entry_id, RevocationForm(), lambda actor, claim, form: credits.revoke_claim(
+        actor, claim, reason=form.reason.data, now=utcnow(), ip=request.remote_addr),
+        "The claim is revoked; the record of it is kept.")
 
 
 @bp.route("/activities/<any(course, meeting):kind>/<int:activity_id>/pars.csv")
