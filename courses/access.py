@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from courses.models import Course, Enrolment
 from lms.extensions import db
-from lms.orgs.models import ROLE_RANK, Membership, Organisation
-from lms.permissions import has_role, is_admin, membership
+from lms.permissions import has_role, is_admin, membership, orgs_with_role
 
 
 def can_author(user, course: Course) -> bool:
@@ -46,12 +45,7 @@ def get_course_or_404(course_id: int, *, for_edit: bool = False) -> Course:
 
 def authoring_orgs(user) -> list:
     """Organisations whose courses ``user`` may author (educator or manager there)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    roles = [r for r, n in ROLE_RANK.items() if n >= ROLE_RANK["educator"]]
-    return list(db.session.scalars(
-        select(Organisation).join(Membership).where(Membership.user_id == user.id, Membership.role.in_(roles),
-                                                    Membership.deactivated_at.is_(None)).order_by(Organisation.name)))
+    return orgs_with_role(user, "educator")
 
 
 def template_helpers() -> dict:

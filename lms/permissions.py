@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.extensions import db
 from lms.orgs.models import ROLE_RANK, Membership, Organisation
@@ -22,21 +23,46 @@ def _read_memo(name: str) -> dict | None:
     return g.setdefault(name, {})
 
 
+def _memberships_by_org(user) -> dict[int, Membership] | None:
+    """Within a GET request, every active membership of ``user`` (with its organisation), read in
+    one query the first time any permission question or the layout's menus ask: a page then costs
+    one membership query however many organisations it checks."""
+    memo = _read_memo("_memberships_memo")
+    if memo is None:
+        return None
+    if user.id not in memo:
+        memo[user.id] = {m.org_id: m for m in db.session.scalars(
+            select(Membership).options(joinedload(Membership.org))
+            .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None)))}
+    return memo[user.id]
+
+
 def membership(user, org_id: int) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    memo = _read_memo("_membership_memo")
-    key = (user.id, org_id)
-    if memo is not None and key in memo:
-        return memo[key]
-    found = db.session.scalar(
+    memo = _memberships_by_org(user)
+    if memo is not None:
+        return memo.get(org_id)
+    return db.session.scalar(
         select(Membership).where(
             Membership.org_id == org_id, Membership.user_id == user.id, Membership.deactivated_at.is_(None)
         )
     )
+
+
+def orgs_with_role(user, role: str) -> list[Organisation]:
+    """Organisations where ``user`` holds at least ``role``, by name."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    memo = _memberships_by_org(user)
     if memo is not None:
-        memo[key] = found
-    return found
+        return sorted((m.org for m in memo.values() if ROLE_RANK.get(m.role, 0) >= ROLE_RANK[role]),
+                      key=lambda o: (o.name, o.id))
+    ranks = [r for r, n in ROLE_RANK.items() if n >= ROLE_RANK[role]]
+    return list(db.session.scalars(
+        select(Organisation).join(Membership)
+        .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None), Membership.role.in_(ranks))
+        .order_by(Organisation.name, Organisation.id)))
 
 
 def has_role(user, org_id: int, role: str) -> bool:
@@ -82,23 +108,7 @@ def get_in_org_or_404(model, object_id: int, org: Organisation):
 
 
 def managed_orgs(user) -> list[Organisation]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    memo = _read_memo("_managed_orgs_memo")
-    if memo is not None and user.id in memo:
-        return memo[user.id]
-    ranks = [r for r, n in ROLE_RANK.items() if n >= ROLE_RANK["manager"]]
-    found = list(
-        db.session.scalars(
-            select(Organisation)
-            .join(Membership)
-            .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None), Membership.role.in_(ranks))
-            .order_by(Organisation.name)
-        )
-    )
-    if memo is not None:
-        memo[user.id] = found
-    return found
+    return orgs_with_role(user, "manager")
 
 
 def template_helpers() -> dict:
