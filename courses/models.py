@@ -343,9 +343,11 @@ class Enrolment(db.Model):
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     seconds_spent: Mapped[int] = mapped_column(Integer, default=0)
     evaluation_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # of the current round
     due_on: Mapped[date | None] = mapped_column(Date)  # set by an assignment
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The current round: 1, then one more for each retake. Progress, attempts and answers belong to a round.
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     user = relationship("User", foreign_keys=[user_id])
     course: Mapped[Course] = relationship()
@@ -353,12 +355,39 @@ class Enrolment(db.Model):
     progress: Mapped[list["LessonProgress"]] = relationship(back_populates="enrolment", cascade="all, delete-orphan")
 
 
+class CourseCompletion(db.Model):
+    """One row each time a learner completes a round of a course: the history a retake keeps.
+
+    Append-only: the app inserts these and never changes or deletes them (compliance evidence).
+    """
+
+    __tablename__ = "course_completion"
+    # The unique constraint serves lookups by enrolment; compliance reads by course and person.
+    __table_args__ = (UniqueConstraint("enrolment_id", "round"),
+                      Index("ix_course_completion_course_id_user_id", "course_id", "user_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id"))
+    round: Mapped[int] = mapped_column(Integer)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    evaluation_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    seconds_spent: Mapped[int] = mapped_column(Integer, default=0)
+    # The mean of the best score at each quiz in the round; None for a course without a quiz.
+    score_pct: Mapped[int | None] = mapped_column(SmallInteger)
+
+    version: Mapped[CourseVersion] = relationship()
+
+
 class LessonProgress(db.Model):
     __tablename__ = "lesson_progress"
-    __table_args__ = (UniqueConstraint("enrolment_id", "lesson_id"),)
+    __table_args__ = (UniqueConstraint("enrolment_id", "round", "lesson_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
     first_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     position_seconds: Mapped[int] = mapped_column(Integer, default=0)
@@ -372,10 +401,11 @@ class LessonProgress(db.Model):
 class QuizAttempt(db.Model):
     __tablename__ = "quiz_attempt"
     # One row per attempt number: two parallel "start" or "submit" requests cannot make two attempts.
-    __table_args__ = (UniqueConstraint("enrolment_id", "quiz_id", "number"),)
+    __table_args__ = (UniqueConstraint("enrolment_id", "round", "quiz_id", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # attempt limits are per round
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"), index=True)
     number: Mapped[int] = mapped_column(SmallInteger)
     # {"questions": [question ids in shown order], "options": {question id: [option ids in shown order]}}
@@ -416,11 +446,12 @@ class QuizChoice(db.Model):
 
 class EvaluationAnswer(db.Model):
     __tablename__ = "evaluation_answer"
-    __table_args__ = (UniqueConstraint("enrolment_id", "item_id"),
+    __table_args__ = (UniqueConstraint("enrolment_id", "round", "item_id"),
                       CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     item_id: Mapped[int] = mapped_column(ForeignKey("evaluation_item.id"), index=True)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(Text, default="")

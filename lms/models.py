@@ -12,8 +12,8 @@ from meetings.models import (  # noqa: F401
     MeetingEvaluation, MeetingInvitee, MeetingTeam, MinutesAcknowledgement,
 )
 from courses.models import (  # noqa: F401
-    Course, CourseFile, CourseModule, CoursePerson, CourseTag, CourseVersion, CreditDesignation, Enrolment,
-    EvaluationAnswer, EvaluationItem, FinancialRelationship, Lesson, LessonProgress, Quiz, QuizAttempt,
+    Course, CourseCompletion, CourseFile, CourseModule, CoursePerson, CourseTag, CourseVersion, CreditDesignation,
+    Enrolment, EvaluationAnswer, EvaluationItem, FinancialRelationship, Lesson, LessonProgress, Quiz, QuizAttempt,
     QuizChoice, QuizOption, QuizQuestion, QuizResponse,
 )
 from lms.training.models import Assignment, RosterImport, TrainingPreference, TrainingRecord  # noqa: F401

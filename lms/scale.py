@@ -400,7 +400,8 @@ def _courses(w: Writer, rng, sizes: Sizes, now, orgs: Orgs, credit_types) -> lis
 
 
 def _enrolments(w: Writer, rng, sizes: Sizes, now, users, courses: list[SeededCourse], orgs: Orgs, credit_types):
-    ids = {name: w.next_id(name) for name in ("enrolment", "lesson_progress", "credit_entry", "evaluation_answer")}
+    ids = {name: w.next_id(name) for name in ("enrolment", "lesson_progress", "credit_entry", "evaluation_answer",
+                                              "course_completion")}
     # A few courses are far more popular than the rest (mandatory training, hot topics).
     weights = [1.0 / (k + 5) for k in range(len(courses))]
     managers = {org_id: manager for org_id, _, manager, _ in orgs.workplaces}
@@ -408,7 +409,7 @@ def _enrolments(w: Writer, rng, sizes: Sizes, now, users, courses: list[SeededCo
     eval_items = None
 
     def flush():
-        for name in ("enrolment", "lesson_progress", "evaluation_answer", "credit_entry"):
+        for name in ("enrolment", "course_completion", "lesson_progress", "evaluation_answer", "credit_entry"):
             w.insert(name, block[name])
             block[name] = []
 
@@ -445,6 +446,11 @@ def _enrolments(w: Writer, rng, sizes: Sizes, now, users, courses: list[SeededCo
                 ids["lesson_progress"] += 1
             if completed is None:
                 continue
+            block["course_completion"].append(dict(
+                id=ids["course_completion"], enrolment_id=eid, user_id=uid, course_id=course.id,
+                version_id=course.version_id, round=1, completed_at=completed, evaluation_submitted_at=completed,
+                seconds_spent=block["enrolment"][-1]["seconds_spent"], score_pct=None))
+            ids["course_completion"] += 1
             if eval_items is None:
                 eval_items = _first_eval_items(w, courses)
             for item_id, kind in eval_items.get(course.version_id, ()):

@@ -151,12 +151,16 @@ def make_assignment(org, actor, *, course=None, meeting=None, target="org", targ
 
 
 def complete_course(user, course, at=None):
-    """Record a completion of ``course`` by ``user`` (what finishing it in the player does)."""
-    from courses.models import Enrolment
+    """Record a completion of ``course`` by ``user`` (what finishing it in the player does: the
+    enrolment's completion and round 1 of its history)."""
+    from courses.models import CourseCompletion, Enrolment
 
     at = at or utcnow()
     e = Enrolment(user_id=user.id, course_id=course.id, version_id=course.current_version_id, enrolled_at=at,
                   last_activity_at=at, completed_at=at)
     db.session.add(e)
+    db.session.flush()
+    db.session.add(CourseCompletion(enrolment_id=e.id, user_id=user.id, course_id=course.id, version_id=e.version_id,
+                                    round=1, completed_at=at))
     db.session.flush()
     return e
