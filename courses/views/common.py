@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, request
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 
 from courses import workflow
 from courses.authoring import CourseError, PublishRefused
@@ -20,6 +21,20 @@ def page_number() -> int:
 
 def per_page() -> int:
     return current_app.config.get("PER_PAGE", 25)
+
+
+class KnownPage(Pagination):
+    """Flask-SQLAlchemy's pagination over one page of items already fetched, with the total known."""
+
+    def __init__(self, items: list, total: int, page: int, per_page: int):
+        self._items, self._total = items, total
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False)
+
+    def _query_items(self):
+        return self._items
+
+    def _query_count(self):
+        return self._total
 
 
 def actor():

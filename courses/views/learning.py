@@ -13,7 +13,7 @@ from courses import services
 from courses.access import authoring_orgs, can_author, get_course_or_404
 from courses.forms import ConfirmForm, attempt_form, evaluation_form
 from courses.models import LessonProgress, Quiz, QuizAttempt, QuizQuestion, QuizResponse
-from courses.views.common import actor, flash_errors, now, page_number, per_page, run
+from courses.views.common import KnownPage, actor, flash_errors, now, page_number, per_page, run
 from lms.activities import FORMATS
 from lms.credits.models import CreditType
 from lms.extensions import db
@@ -30,14 +30,14 @@ def catalog():
         format=args.get("format") if args.get("format") in FORMATS else "",
         profession=args.get("profession") if args.get("profession") in PROFESSIONS else "",
         min_credit=catalog_rules.parse_credit(args.get("min_credit")))
-    results = db.paginate(catalog_rules.catalog_query(filters, now().date()), page=page_number(), per_page=per_page(),
-                          error_out=False)
-    credit_types = db.session.scalars(select(CreditType).order_by(CreditType.sort_order)).all()
+    page, size = page_number(), per_page()
+    found = catalog_rules.browse(filters, today=now().date(), page=page, per_page=size)
+    results = KnownPage(found.cards, found.total, page=page, per_page=size)
+    credit_types = db.session.execute(select(CreditType.code, CreditType.name).order_by(CreditType.sort_order)).all()
     keep = {k: v for k, v in args.items() if k != "page" and v}
-    choices = catalog_rules.tag_choices_by_kind("specialty", "topic")
     return render_template("courses/catalog.html", results=results, filters=filters, keep=keep,
-                           credit_types=credit_types, specialties=choices["specialty"],
-                           topics=choices["topic"], formats=FORMATS, professions=PROFESSIONS,
+                           credit_types=credit_types, specialties=found.specialties,
+                           topics=found.topics, formats=FORMATS, professions=PROFESSIONS,
                            authoring=authoring_orgs(current_user))
 
 
