@@ -27,6 +27,12 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
+class RetakeForm(FlaskForm):
+    confirm = BooleanField("I want to take this course again. My earlier completions, credit and certificates are "
+                           "kept; the retake earns no new credit.", validators=[DataRequired()])
+    submit = SubmitField("Start the retake")
+
+
 class CourseForm(FlaskForm):
     title = StringField("Title", filters=[strip], validators=[DataRequired(), Length(max=200), NoPHI()])
     summary = StringField("Summary", filters=[strip], validators=[Optional(), Length(max=500), NoPHI()],

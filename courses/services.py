@@ -1,7 +1,9 @@
 """Learning rules: the catalog, enrolment, progress, quiz attempts, the evaluation and completion.
 
 Services take the learner and ``now`` and never commit. Quizzes are graded here only, from the
-stored options: nothing the browser says about correctness or score is read.
+stored options: nothing the browser says about correctness or score is read. An enrolment is taken
+in rounds (see ``retakes``): progress, attempts and evaluation answers belong to the enrolment's
+current round, and each completed round leaves a ``CourseCompletion`` row behind.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from courses.models import (Course, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
+from courses.models import (Course, CourseCompletion, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
                             Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
                             QuizResponse)
 from lms.extensions import db
@@ -61,6 +63,16 @@ def load_version(version_id: int) -> CourseVersion:
 # --- enrolment and progress -------------------------------------------------------------------
 
 
+def open_version(course: Course, today: date) -> CourseVersion:
+    """The version a learner starts now, or ``LearningError`` when the course takes no one."""
+    version = course.current_version
+    if version is None or course.archived_at is not None:
+        raise LearningError("This course is not open for enrolment.")
+    if version.expires_on and version.expires_on < today:
+        raise LearningError("This course has expired.")
+    return version
+
+
 def enrolment_for(user, course: Course) -> Enrolment | None:
     return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
 
@@ -72,11 +84,7 @@ def enrol(user, course: Course, *, now: datetime, disclosures_seen: bool = True)
         if disclosures_seen and existing.disclosures_seen_at is None:
             existing.disclosures_seen_at = now
         return existing
-    version = course.current_version
-    if version is None or course.archived_at is not None:
-        raise LearningError("This course is not open for enrolment.")
-    if version.expires_on and version.expires_on < now.date():
-        raise LearningError("This course has expired.")
+    version = open_version(course, now.date())
     enrolment = Enrolment(user_id=user.id, course_id=course.id, version_id=version.id, enrolled_at=now,
                           disclosures_seen_at=now if disclosures_seen else None, last_activity_at=now)
     try:
@@ -89,8 +97,16 @@ def enrol(user, course: Course, *, now: datetime, disclosures_seen: bool = True)
 
 def assign(actor, learner, course: Course, *, due_on: date | None, now: datetime) -> Enrolment:
     """Assign a course to a learner (practice management): enrols them, with a due date, without
-    marking the disclosures as read, so the learner sees them before the content."""
+    marking the disclosures as read, so the learner sees them before the content.
+
+    A learner starts an assigned course they have already completed only when the assignment asks
+    for it again (a recurrence fell due): that starts a retake.
+    """
+    from courses.retakes import retake
+
     enrolment = enrol(learner, course, now=now, disclosures_seen=False)
+    if enrolment.completed_at is not None:
+        enrolment = retake(learner, enrolment, now=now)
     enrolment.assigned_by_id = actor.id
     enrolment.due_on = due_on
     db.session.flush()
@@ -106,17 +122,25 @@ def _touch(enrolment: Enrolment, now: datetime) -> None:
 
 
 def _progress(enrolment: Enrolment, lesson: Lesson, now: datetime) -> LessonProgress:
-    row = db.session.scalar(select(LessonProgress).where(LessonProgress.enrolment_id == enrolment.id,
-                                                         LessonProgress.lesson_id == lesson.id))
+    query = select(LessonProgress).where(LessonProgress.enrolment_id == enrolment.id,
+                                         LessonProgress.round == enrolment.round, LessonProgress.lesson_id == lesson.id)
+    row = db.session.scalar(query)
     if row is None:
-        row = LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id, first_viewed_at=now)
+        row = LessonProgress(enrolment_id=enrolment.id, round=enrolment.round, lesson_id=lesson.id,
+                             first_viewed_at=now)
         try:
             with db.session.begin_nested():
                 db.session.add(row)
         except IntegrityError:
-            row = db.session.scalar(select(LessonProgress).where(LessonProgress.enrolment_id == enrolment.id,
-                                                                 LessonProgress.lesson_id == lesson.id))
+            row = db.session.scalar(query)
     return row
+
+
+def done_lesson_ids(enrolment: Enrolment) -> set[int]:
+    """The lessons completed in the enrolment's current round."""
+    return set(db.session.scalars(select(LessonProgress.lesson_id).where(
+        LessonProgress.enrolment_id == enrolment.id, LessonProgress.round == enrolment.round,
+        LessonProgress.completed_at.is_not(None))))
 
 
 def check_lesson(enrolment: Enrolment, lesson: Lesson) -> None:
@@ -173,8 +197,10 @@ def resume_lesson(enrolment: Enrolment, version: CourseVersion) -> Lesson | None
 
 
 def attempts_for(enrolment: Enrolment, quiz: Quiz) -> list[QuizAttempt]:
+    """This round's attempts: the attempt limit starts again with each retake."""
     return list(db.session.scalars(select(QuizAttempt).where(
-        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == quiz.id).order_by(QuizAttempt.number)))
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.round == enrolment.round,
+        QuizAttempt.quiz_id == quiz.id).order_by(QuizAttempt.number)))
 
 
 def start_attempt(enrolment: Enrolment, quiz: Quiz, *, now: datetime, rng: random.Random | None = None) -> QuizAttempt:
@@ -195,8 +221,8 @@ def start_attempt(enrolment: Enrolment, quiz: Quiz, *, now: datetime, rng: rando
         rng.shuffle(questions)
         for ids in options.values():
             rng.shuffle(ids)
-    attempt = QuizAttempt(enrolment_id=enrolment.id, quiz_id=quiz.id, number=len(attempts) + 1, started_at=now,
-                          shown_order={"questions": questions, "options": options})
+    attempt = QuizAttempt(enrolment_id=enrolment.id, round=enrolment.round, quiz_id=quiz.id, number=len(attempts) + 1,
+                          started_at=now, shown_order={"questions": questions, "options": options})
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -209,6 +235,8 @@ def start_attempt(enrolment: Enrolment, quiz: Quiz, *, now: datetime, rng: rando
 def submit_attempt(attempt: QuizAttempt, answers: dict[int, list[int]], *, now: datetime) -> QuizAttempt:
     """Grade ``answers`` ({question id: [option ids]}) against the stored key. Submitting twice is refused."""
     quiz = attempt.quiz
+    if attempt.round != attempt.enrolment.round:
+        raise AttemptAlreadySubmitted("This attempt belongs to an earlier round of the course.")
     questions = {q.id: q for q in quiz.questions}
     selected: dict[int, set[int]] = {}
     for question_id, option_ids in answers.items():
@@ -268,7 +296,8 @@ def submit_evaluation(enrolment: Enrolment, answers: dict[int, tuple[int | None,
         if item.required and (rating is None if item.kind == "likert" else not comment.strip()):
             raise LearningError(f"Please answer: {item.text}")
         if rating is not None or comment.strip():
-            db.session.add(EvaluationAnswer(enrolment_id=enrolment.id, item_id=item.id, submitted_at=now,
+            db.session.add(EvaluationAnswer(enrolment_id=enrolment.id, round=enrolment.round, item_id=item.id,
+                                            submitted_at=now,
                                             rating=rating if item.kind == "likert" else None,
                                             comment=comment.strip()[:5000]))
     enrolment.evaluation_submitted_at = now
@@ -293,11 +322,11 @@ class Standing:
 def standing(enrolment: Enrolment) -> Standing:
     version = enrolment.version
     lessons = version.lessons
-    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
-        LessonProgress.enrolment_id == enrolment.id, LessonProgress.completed_at.is_not(None))))
+    done = done_lesson_ids(enrolment)
     quiz_ids = [lesson.quiz.id for lesson in lessons if lesson.quiz is not None]
     passed = set(db.session.scalars(select(QuizAttempt.quiz_id).where(
-        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.passed.is_(True)))) if quiz_ids else set()
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.round == enrolment.round,
+        QuizAttempt.passed.is_(True)))) if quiz_ids else set()
     content = [lesson for lesson in lessons if lesson.kind != "quiz"]
     return Standing(lessons_done=sum(1 for lesson in lessons if lesson.id in done), lessons_total=len(lessons),
                     quizzes_passed=all(q in passed for q in quiz_ids),
@@ -306,7 +335,8 @@ def standing(enrolment: Enrolment) -> Standing:
 
 
 def refresh_completion(enrolment: Enrolment, *, now: datetime) -> bool:
-    """Record completion, once, when every rule the educator set is met."""
+    """Record the round's completion, once, when every rule the educator set is met: on the
+    enrolment and as a row of the completion history."""
     if enrolment.completed_at is not None:
         return True
     version = enrolment.version
@@ -318,8 +348,26 @@ def refresh_completion(enrolment: Enrolment, *, now: datetime) -> bool:
     if version.require_evaluation and not s.evaluation_done:
         return False
     enrolment.completed_at = now
+    record = CourseCompletion(enrolment_id=enrolment.id, user_id=enrolment.user_id, course_id=enrolment.course_id,
+                              version_id=enrolment.version_id, round=enrolment.round, completed_at=now,
+                              evaluation_submitted_at=enrolment.evaluation_submitted_at,
+                              seconds_spent=enrolment.seconds_spent, score_pct=_round_score(enrolment))
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:  # a parallel request recorded this round first; its date stands
+        enrolment.completed_at = db.session.scalar(select(CourseCompletion.completed_at).where(
+            CourseCompletion.enrolment_id == enrolment.id, CourseCompletion.round == enrolment.round))
     db.session.flush()
     return True
+
+
+def _round_score(enrolment: Enrolment) -> int | None:
+    """The mean of the best submitted score at each quiz in the round; None without a quiz."""
+    best = list(db.session.scalars(select(func.max(QuizAttempt.score_pct)).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.round == enrolment.round,
+        QuizAttempt.submitted_at.is_not(None)).group_by(QuizAttempt.quiz_id)))
+    return round(sum(best) / len(best)) if best else None
 
 
 # --- the learner's dashboard --------------------------------------------------------------------
@@ -345,8 +393,9 @@ def dashboard_for(user, now: datetime) -> dict:
     ids = [e.id for e in enrolments]
     version_ids = {e.version_id for e in enrolments}
     done = dict(db.session.execute(
-        select(LessonProgress.enrolment_id, func.count()).where(LessonProgress.enrolment_id.in_(ids),
-                                                                LessonProgress.completed_at.is_not(None))
+        select(LessonProgress.enrolment_id, func.count())
+        .join(Enrolment, (Enrolment.id == LessonProgress.enrolment_id) & (Enrolment.round == LessonProgress.round))
+        .where(LessonProgress.enrolment_id.in_(ids), LessonProgress.completed_at.is_not(None))
         .group_by(LessonProgress.enrolment_id)).all()) if ids else {}
     totals = dict(db.session.execute(
         select(Lesson.version_id, func.count()).where(Lesson.version_id.in_(version_ids))

@@ -9,10 +9,10 @@ from sqlalchemy.orm import selectinload
 
 from courses import bp
 from courses import catalog as catalog_rules
-from courses import services
+from courses import retakes, services
 from courses.access import authoring_orgs, can_author, get_course_or_404
-from courses.forms import ConfirmForm, attempt_form, evaluation_form
-from courses.models import LessonProgress, Quiz, QuizAttempt, QuizQuestion, QuizResponse
+from courses.forms import ConfirmForm, RetakeForm, attempt_form, evaluation_form
+from courses.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from courses.views.common import KnownPage, actor, flash_errors, now, page_number, per_page, run
 from lms.activities import FORMATS
 from lms.credits.models import CreditType
@@ -57,16 +57,40 @@ def show(course_id: int):
     if enrolment is None and course.current_version_id is None:
         return redirect(url_for("courses.edit", course_id=course.id))
     version = services.load_version(_version_for(course, enrolment))
-    done = set()
+    done, completions = set(), []
     if enrolment is not None:
-        done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
-            LessonProgress.enrolment_id == enrolment.id, LessonProgress.completed_at.is_not(None))))
+        done = services.done_lesson_ids(enrolment)
+        completions = retakes.completions_for(enrolment)
     claim_url = None
-    if enrolment is not None and enrolment.completed_at and "credits.claim" in current_app.view_functions:
+    if completions and "credits.claim" in current_app.view_functions:
         claim_url = url_for("credits.claim", kind="course", activity_id=course.id)
+    can_retake = enrolment is not None and retakes.retake_refusal(enrolment, course, now().date()) is None
     return render_template("courses/show.html", course=course, version=version, enrolment=enrolment, done=done,
                            form=ConfirmForm(), claim_url=claim_url, is_author=can_author(current_user, course),
-                           newer=enrolment is not None and course.current_version_id not in (None, enrolment.version_id))
+                           newer=enrolment is not None and course.current_version_id not in (None, enrolment.version_id),
+                           completions=completions, retake_form=RetakeForm() if can_retake else None)
+
+
+@bp.route("/<int:course_id>/retake", methods=["POST"])
+@login_required
+def retake(course_id: int):
+    course = get_course_or_404(course_id)
+    enrolment = services.enrolment_for(current_user, course)
+    if enrolment is None:
+        abort(404)
+    back = url_for("courses.show", course_id=course.id)
+    if not RetakeForm().validate_on_submit():
+        flash("Tick the box to confirm that you want to take the course again.", "warning")
+        return redirect(back)
+    try:
+        retakes.retake(actor(), enrolment, now=now())
+    except services.LearningError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(back)
+    db.session.commit()
+    flash("Your retake has started. Your earlier completions, credit and certificates are kept.", "success")
+    return redirect(url_for("courses.resume", course_id=course.id))
 
 
 @bp.route("/<int:course_id>/disclosures")
@@ -136,8 +160,7 @@ def lesson(course_id: int, lesson_id: int):
     lesson = _lesson_in(version, lesson_id)
     progress = services.view_lesson(enrolment, lesson, now=now())
     db.session.commit()
-    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
-        LessonProgress.enrolment_id == enrolment.id, LessonProgress.completed_at.is_not(None))))
+    done = services.done_lesson_ids(enrolment)
     attempts = services.attempts_for(enrolment, lesson.quiz) if lesson.quiz else []
     previous, following = _neighbours(version, lesson)
     return render_template("courses/lesson.html", course=course, version=version, lesson=lesson,
@@ -198,7 +221,7 @@ def attempt(course_id: int, attempt_id: int):
     course = get_course_or_404(course_id)
     enrolment = services.enrolment_for(current_user, course)
     attempt = db.session.get(QuizAttempt, attempt_id)
-    if enrolment is None or attempt is None or attempt.enrolment_id != enrolment.id:
+    if enrolment is None or attempt is None or attempt.enrolment_id != enrolment.id or attempt.round != enrolment.round:
         abort(404)
     quiz = db.session.scalars(select(Quiz).where(Quiz.id == attempt.quiz_id).options(
         selectinload(Quiz.questions).selectinload(QuizQuestion.options), selectinload(Quiz.lesson))).one()

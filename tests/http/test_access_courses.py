@@ -41,6 +41,8 @@ MATRIX = {
     "courses.start_attempt": ("POST", "/courses/{course}/lessons/{quiz_lesson}/attempts", signed_in(302)),
     "courses.attempt": ("GET", "/courses/{course}/attempts/{attempt}", {**signed_in(404), "member": 200}),
     "courses.evaluation": ("GET", "/courses/{course}/evaluation", ENROLLED_ONLY),
+    # Only one's own enrolment: none is 404; the member's round is not complete, so it is refused (302 back).
+    "courses.retake": ("POST", "/courses/{course}/retake", {**signed_in(404), "member": 302}),
     "courses.file": ("GET", "/courses/{course}/files/{file}",
                      {"anonymous": LOGIN, "member": 200, "educator": 200, "manager": 200, "other_manager": 404,
                       "admin": 200}),
