@@ -132,14 +132,16 @@ def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[i
 
     ``user_filter`` is a list of user ids or a subquery selecting them (one query either way).
     """
+    from courses.models import CourseCompletion
+
     course_ids = {a.course_id for a in assignments if a.item_kind == "course"}
     meeting_ids = {a.meeting_id for a in assignments if a.item_kind == "minutes"}
     done: dict[tuple[int, str], list[date]] = defaultdict(list)
     if course_ids:
+        # Every completed round counts: a retake renews a recurring assignment.
         for user_id, course_id, completed_at in db.session.execute(
-                select(Enrolment.user_id, Enrolment.course_id, Enrolment.completed_at).where(
-                    Enrolment.course_id.in_(course_ids), Enrolment.completed_at.is_not(None),
-                    Enrolment.user_id.in_(user_filter))):
+                select(CourseCompletion.user_id, CourseCompletion.course_id, CourseCompletion.completed_at).where(
+                    CourseCompletion.course_id.in_(course_ids), CourseCompletion.user_id.in_(user_filter))):
             done[(user_id, f"course:{course_id}")].append(completed_at.date())
     if meeting_ids:
         for user_id, meeting_id, at in db.session.execute(

@@ -20,7 +20,7 @@ from tests.factories import (
 
 
 def build(db, staff: int, items: int):
-    from courses.models import Enrolment
+    from courses.models import CourseCompletion, Enrolment
 
     org = make_org()
     manager = make_member(org, role="manager").user
@@ -43,9 +43,14 @@ def build(db, staff: int, items: int):
         make_assignment(org, manager, course=course, target=kind, target_id=teams[n % 5].id if kind == "team" else None,
                         job_title="Nurse", recurrence_months=12 if n % 2 else None, due_on=now.date() + timedelta(days=n))
     # About half the cells completed, some long ago (expired), some recently.
-    db.session.add_all([Enrolment(user_id=u.id, course_id=c.id, version_id=c.current_version_id, enrolled_at=now,
-                                  completed_at=now - timedelta(days=(i * 37) % 500))
-                        for i, u in enumerate(users) for j, c in enumerate(courses) if (i + j) % 2 == 0])
+    enrolments = [Enrolment(user_id=u.id, course_id=c.id, version_id=c.current_version_id, enrolled_at=now,
+                            completed_at=now - timedelta(days=(i * 37) % 500))
+                  for i, u in enumerate(users) for j, c in enumerate(courses) if (i + j) % 2 == 0]
+    db.session.add_all(enrolments)
+    db.session.flush()
+    db.session.add_all([CourseCompletion(enrolment_id=e.id, user_id=e.user_id, course_id=e.course_id,
+                                         version_id=e.version_id, round=1, completed_at=e.completed_at)
+                        for e in enrolments])
     db.session.flush()
     return org, manager
 
