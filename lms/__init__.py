@@ -136,6 +136,9 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, credits_bp, meetings_bp, courses_bp, certificates_bp,
                training_bp):
         app.register_blueprint(bp)
+    from lms.invalidation import register as watch_cached_pages
+
+    watch_cached_pages()
     init_certificates(app)
 
 

@@ -50,6 +50,17 @@ def membership(user, org_id: int) -> Membership | None:
     )
 
 
+def active_memberships(user) -> list[Membership]:
+    """The user's active memberships with their organisations, by organisation name."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    memo = _memberships_by_org(user)
+    found = memo.values() if memo is not None else db.session.scalars(
+        select(Membership).options(joinedload(Membership.org))
+        .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None)))
+    return sorted(found, key=lambda m: (m.org.name, m.org_id))
+
+
 def orgs_with_role(user, role: str) -> list[Organisation]:
     """Organisations where ``user`` holds at least ``role``, by name."""
     if not getattr(user, "is_authenticated", False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime
@@ -44,3 +45,9 @@ def alembic_render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def new_version_stamp() -> int:
+    """A fresh random stamp for cached pages: unlike a counter, a value from a rolled-back transaction
+    never comes back."""
+    return secrets.randbits(62)

@@ -1,8 +1,13 @@
 """Who must do what, and how they stand: the compliance matrix, built from a handful of queries.
 
 Scope is computed at read time from memberships (see ``models``), so the number of queries does
-not grow with people or items: memberships, team memberships, assignments (with their courses
-and meetings), course completions and minutes acknowledgements, each one set-based query.
+not grow with people or items: memberships, team memberships, assignments (with their titles),
+course completions and minutes acknowledgements, each one set-based query returning plain columns
+(a matrix of 10,000 people builds no ORM objects).
+
+Evaluated matrices and each learner's "my required training" are cached per process, keyed by the
+organisation's ``training_version`` (which every relevant change replaces, see ``lms.invalidation``) and the day:
+a dashboard read again costs no compliance query at all, and a change anywhere shows at once.
 """
 
 from __future__ import annotations
@@ -13,15 +18,17 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
-from courses.models import Course, Enrolment
+from courses.models import Course, CourseVersion
+from lms.cache import LocalCache
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, Team, TeamMember
+from lms.permissions import active_memberships
 from lms.training import rules
-from lms.training.models import Assignment, TrainingRecord
+from lms.training.models import Assignment, TrainingRecord, recurrence_label, target_label
 from lms.users.models import User
-from meetings.models import MinutesAcknowledgement
+from meetings.models import Meeting, MinutesAcknowledgement
 
 
 @dataclass
@@ -46,11 +53,39 @@ class Item:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """An assignment as the matrix reads it: its columns, title and target, without ORM objects."""
+
+    id: int
+    org_id: int
+    item_kind: str
+    course_id: int | None
+    meeting_id: int | None
+    target_kind: str
+    target_user_id: int | None
+    target_team_id: int | None
+    target_job_title: str | None
+    due_on: date
+    recurrence_months: int | None
+    recurrence_basis: str
+    grace_days: int
+    is_mandatory: bool
+    created_at: datetime
+    created_by_id: int | None
+    title: str
+    target_label: str
+
+    @property
+    def recurrence_label(self) -> str:
+        return recurrence_label(self.recurrence_months, self.recurrence_basis)
+
+
 @dataclass(frozen=True)
 class Cell:
     item: Item
     state: rules.ItemStatus
-    assignment: Assignment
+    assignment: Requirement
 
 
 def local_today(tz: str | None, now: datetime) -> date:
@@ -61,16 +96,16 @@ def local_today(tz: str | None, now: datetime) -> date:
         return now.date()
 
 
-def item_key(a: Assignment) -> str:
+def item_key(a) -> str:
     return f"{a.item_kind}:{a.course_id if a.item_kind == 'course' else a.meeting_id}"
 
 
-def rule_for(a: Assignment) -> rules.Rule:
+def rule_for(a) -> rules.Rule:
     return rules.Rule(due_on=a.due_on, recurrence_months=a.recurrence_months, basis=a.recurrence_basis,
                       grace_days=a.grace_days, assigned_on=a.created_at.date())
 
 
-def in_scope(a: Assignment, p: Person) -> bool:
+def in_scope(a, p: Person) -> bool:
     if a.target_kind == "org":
         return True
     if a.target_kind == "team":
@@ -84,6 +119,7 @@ def in_scope(a: Assignment, p: Person) -> bool:
 
 
 def load_assignments(org_ids) -> list[Assignment]:
+    """The ORM assignments, for the pages that edit them."""
     return list(db.session.scalars(
         select(Assignment).where(Assignment.org_id.in_(list(org_ids)), Assignment.removed_at.is_(None))
         .options(selectinload(Assignment.course).selectinload(Course.current_version),
@@ -93,9 +129,39 @@ def load_assignments(org_ids) -> list[Assignment]:
         .order_by(Assignment.id)))
 
 
+def load_requirements(org_ids) -> list[Requirement]:
+    """The organisations' current assignments with their titles and targets, in one query."""
+    current, draft, person = aliased(CourseVersion), aliased(CourseVersion), aliased(User)
+    a = Assignment
+    rows = db.session.execute(
+        select(a.id, a.org_id, a.item_kind, a.course_id, a.meeting_id, a.target_kind, a.target_user_id,
+               a.target_team_id, a.target_job_title, a.due_on, a.recurrence_months, a.recurrence_basis,
+               a.grace_days, a.is_mandatory, a.created_at, a.created_by_id,
+               current.title, draft.title, Meeting.title, Team.name, person.first_name, person.last_name, person.email)
+        .outerjoin(Course, Course.id == a.course_id)
+        .outerjoin(current, current.id == Course.current_version_id)
+        .outerjoin(draft, draft.id == Course.draft_version_id)
+        .outerjoin(Meeting, Meeting.id == a.meeting_id)
+        .outerjoin(Team, Team.id == a.target_team_id)
+        .outerjoin(person, person.id == a.target_user_id)
+        .where(a.org_id.in_(list(org_ids)), a.removed_at.is_(None)).order_by(a.id))
+    found = []
+    for (*cols, current_title, draft_title, meeting_title, team_name, first, last, email) in rows:
+        kind, course_id = cols[2], cols[3]
+        if kind == "course":
+            title = current_title or draft_title or f"Course {course_id}"
+        else:
+            title = f"Minutes: {meeting_title}"
+        person_name = (f"{first} {last}".strip() or email) if email is not None else None
+        found.append(Requirement(*cols, title=title, target_label=target_label(
+            cols[5], team_name=team_name, person_name=person_name, job_title=cols[8])))
+    return found
+
+
 def _people(rows, team_rows) -> list[Person]:
-    people = {m.id: Person(m.id, u.id, m.org_id, u.full_name, u.email, m.job_title or "", m.created_at.date(),
-                           m.deactivated_at is None) for m, u in rows}
+    people = {m_id: Person(m_id, user_id, org_id, f"{first} {last}".strip() or email, email, job_title or "",
+                           created_at.date(), deactivated_at is None)
+              for m_id, user_id, org_id, first, last, email, job_title, created_at, deactivated_at in rows}
     for membership_id, team_id, team_name in team_rows:
         p = people.get(membership_id)
         if p is not None:
@@ -104,8 +170,12 @@ def _people(rows, team_rows) -> list[Person]:
     return list(people.values())
 
 
+_PERSON_COLUMNS = (Membership.id, User.id, Membership.org_id, User.first_name, User.last_name, User.email,
+                   Membership.job_title, Membership.created_at, Membership.deactivated_at)
+
+
 def load_people(org: Organisation, *, include_leavers: bool = False) -> list[Person]:
-    query = (select(Membership, User).join(User, User.id == Membership.user_id)
+    query = (select(*_PERSON_COLUMNS).join(User, User.id == Membership.user_id)
              .where(Membership.org_id == org.id).order_by(User.last_name, User.first_name, User.id))
     if not include_leavers:
         query = query.where(Membership.deactivated_at.is_(None))
@@ -117,9 +187,9 @@ def load_people(org: Organisation, *, include_leavers: bool = False) -> list[Per
 
 def load_user_people(user: User) -> list[Person]:
     """The user's active memberships, as people to evaluate (for their own dashboard)."""
-    rows = db.session.execute(select(Membership, User).join(User, User.id == Membership.user_id).where(
+    rows = db.session.execute(select(*_PERSON_COLUMNS).join(User, User.id == Membership.user_id).where(
         Membership.user_id == user.id, Membership.deactivated_at.is_(None))).all()
-    ids = [m.id for m, _ in rows]
+    ids = [r[0] for r in rows]
     team_rows = db.session.execute(
         select(TeamMember.membership_id, Team.id, Team.name).join(Team, Team.id == TeamMember.team_id)
         .where(TeamMember.membership_id.in_(ids))).all() if ids else []
@@ -161,7 +231,7 @@ def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[i
 # --- evaluating --------------------------------------------------------------------------------------
 
 
-def items_of(assignments: list[Assignment]) -> list[Item]:
+def items_of(assignments) -> list[Item]:
     seen: dict[str, Item] = {}
     for a in assignments:
         key = item_key(a)
@@ -170,21 +240,29 @@ def items_of(assignments: list[Assignment]) -> list[Item]:
     return sorted(seen.values(), key=lambda i: i.title.casefold())
 
 
-def evaluate(people: list[Person], assignments: list[Assignment], completions, today: date) -> dict:
+def evaluate(people: list[Person], assignments, completions, today: date) -> dict:
     """``(membership_id, item key) -> Cell``. Several assignments of one item: the worst status wins."""
     items = {i.key: i for i in items_of(assignments)}
     rank = {s: n for n, s in enumerate(rules.STATUS_ORDER)}
+    by_org: dict[int, list] = defaultdict(list)
+    for a in assignments:
+        by_org[a.org_id].append((a, item_key(a), rule_for(a)))
     cells: dict[tuple[int, str], Cell] = {}
     for p in people:
-        for a in assignments:
-            if a.org_id != p.org_id or not in_scope(a, p):
+        for a, key, rule in by_org.get(p.org_id, ()):
+            if not in_scope(a, p):
                 continue
-            key = item_key(a)
-            state = rules.status(rule_for(a), completions.get((p.user_id, key), ()), today, joined_on=p.joined_on)
+            state = rules.status(rule, completions.get((p.user_id, key), ()), today, joined_on=p.joined_on)
             current = cells.get((p.membership_id, key))
             if current is None or rank[state.status] < rank[current.state.status]:
                 cells[(p.membership_id, key)] = Cell(items[key], state, a)
     return cells
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    id: int
+    name: str
 
 
 @dataclass
@@ -192,16 +270,58 @@ class Matrix:
     people: list[Person]  # every filtered person (paginate in the view)
     items: list[Item]
     cells: dict
-    teams: list[Team]
+    teams: list[TeamRow]
     item_pct: dict[str, int | None]
     team_pct: dict[int, int | None]
     overall_pct: int | None
     counts: dict[str, int]
     all_items: list[Item]
+    fragments: "LocalCache | None" = None  # rendered parts of this very matrix, shared by its readers
+
+
+@dataclass
+class _Evaluation:
+    """One organisation's evaluated matrix for one day and version, before filters."""
+
+    people: list[Person]
+    items: list[Item]
+    cells: dict
+    teams: list[TeamRow]
+    filtered: dict = field(default_factory=dict)  # (team_id, item, status) -> Matrix
+    fragments: LocalCache = field(default_factory=lambda: LocalCache(256))
+
+
+_matrices = LocalCache(32)
+_mine = LocalCache(4096)
+
+
+def clear_caches() -> None:
+    _matrices.clear()
+    _mine.clear()
+
+
+def training_versions(org_ids) -> dict[int, int]:
+    """The organisations' current ``training_version`` stamps, read fresh (one query)."""
+    return dict(db.session.execute(select(Organisation.id, Organisation.training_version)
+                                   .where(Organisation.id.in_(list(org_ids)))).all())
 
 
 def _pct(good: int, total: int) -> int | None:
     return round(100 * good / total) if total else None
+
+
+def _evaluation(org: Organisation, today: date, include_leavers: bool) -> _Evaluation:
+    key = (org.id, training_versions([org.id]).get(org.id), today, include_leavers)
+    found = _matrices.get(key)
+    if found is not None:
+        return found
+    assignments = load_requirements([org.id])
+    people = load_people(org, include_leavers=include_leavers)
+    user_ids = select(Membership.user_id).where(Membership.org_id == org.id)
+    cells = evaluate(people, assignments, load_completions(user_ids, assignments), today)
+    teams = [TeamRow(i, n) for i, n in db.session.execute(
+        select(Team.id, Team.name).where(Team.org_id == org.id).order_by(Team.name))]
+    return _matrices.put(key, _Evaluation(people, items_of(assignments), cells, teams))
 
 
 def matrix(org: Organisation, today: date, *, team_id: int | None = None, item: str | None = None,
@@ -211,18 +331,18 @@ def matrix(org: Organisation, today: date, *, team_id: int | None = None, item: 
     ``status`` then keeps only the people with at least one item in that status (the percentages
     stay those of the team and item filters: a "who is overdue" view must not read 0% compliant).
     """
-    assignments = load_assignments([org.id])
-    people = load_people(org, include_leavers=include_leavers)
-    user_ids = select(Membership.user_id).where(Membership.org_id == org.id)
-    cells = evaluate(people, assignments, load_completions(user_ids, assignments), today)
-    all_items = items = items_of(assignments)
+    ev = _evaluation(org, today, include_leavers)
+    status = status if status in rules.STATUS_LABELS else None
+    memo_key = (team_id, item, status)
+    if memo_key in ev.filtered:
+        return ev.filtered[memo_key]
+    cells, people, items = ev.cells, ev.people, ev.items
     if item:
         items = [i for i in items if i.key == item]
     if team_id:
         people = [p for p in people if team_id in p.team_ids]
     keys = {i.key for i in items}
     people = [p for p in people if any((p.membership_id, k) in cells for k in keys)] if item else people
-    teams = list(db.session.scalars(select(Team).where(Team.org_id == org.id).order_by(Team.name)))
     counts: dict[str, int] = defaultdict(int)
     per_item: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_team: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -237,29 +357,40 @@ def matrix(org: Organisation, today: date, *, team_id: int | None = None, item: 
             for bucket in (per_item[k], total, *(per_team[t] for t in p.team_ids)):
                 bucket[0] += ok
                 bucket[1] += 1
-    if status in rules.STATUS_LABELS:
+    if status:
         people = [p for p in people if any((c := cells.get((p.membership_id, k))) is not None
                                            and c.state.status == status for k in keys)]
-    return Matrix(people, items, cells, teams, {k: _pct(*per_item[k]) for k in keys},
-                  {t.id: _pct(*per_team[t.id]) for t in teams}, _pct(*total), dict(counts), all_items)
+    found = Matrix(people, items, cells, ev.teams, {k: _pct(*per_item[k]) for k in keys},
+                   {t.id: _pct(*per_team[t.id]) for t in ev.teams}, _pct(*total), dict(counts), ev.items,
+                   ev.fragments)
+    ev.filtered[memo_key] = found
+    return found
 
 
 def person_cells(person: Person, today: date) -> list[Cell]:
-    assignments = load_assignments([person.org_id])
+    assignments = load_requirements([person.org_id])
     cells = evaluate([person], assignments, load_completions([person.user_id], assignments), today)
     return sorted(cells.values(), key=lambda c: (rules.STATUS_ORDER.index(c.state.status), c.item.title))
 
 
 def my_training(user: User, today: date) -> list[tuple[Person, Cell]]:
-    """Everything ``user`` is required to do, across their organisations, most urgent first."""
+    """Everything ``user`` is required to do, across their organisations, most urgent first.
+
+    Cached by the user, the day and the version stamps of the user's organisations (read with the
+    memberships the layout loads anyway): no query at all when nothing changed."""
+    versions = tuple(sorted((m.org_id, m.org.training_version) for m in active_memberships(user)))
+    if not versions:
+        return []
+    key = (user.id, versions, today)
+    found = _mine.get(key)
+    if found is not None:
+        return found
     people = load_user_people(user)
-    if not people:
-        return []
-    assignments = load_assignments({p.org_id for p in people})
+    assignments = load_requirements({p.org_id for p in people})
     if not assignments:
-        return []
+        return _mine.put(key, [])
     cells = evaluate(people, assignments, load_completions([user.id], assignments), today)
     by_id = {p.membership_id: p for p in people}
     rows = [(by_id[m_id], cell) for (m_id, _), cell in cells.items()]
-    return sorted(rows, key=lambda r: (rules.STATUS_ORDER.index(r[1].state.status),
-                                       r[1].state.due_on or date.max, r[1].item.title))
+    return _mine.put(key, sorted(rows, key=lambda r: (rules.STATUS_ORDER.index(r[1].state.status),
+                                                      r[1].state.due_on or date.max, r[1].item.title)))

@@ -74,20 +74,30 @@ class Assignment(db.Model):
 
     @property
     def target_label(self) -> str:
-        if self.target_kind == "org":
-            return "Everyone"
-        if self.target_kind == "team":
-            return f"Team: {self.target_team.name}" if self.target_team else "Team (deleted)"
-        if self.target_kind == "job_title":
-            return f"Job title: {self.target_job_title}"
-        return self.target_user.full_name if self.target_user else "Person (deleted)"
+        return target_label(self.target_kind, team_name=self.target_team.name if self.target_team else None,
+                            person_name=self.target_user.full_name if self.target_user else None,
+                            job_title=self.target_job_title)
 
     @property
     def recurrence_label(self) -> str:
-        if not self.recurrence_months:
-            return "Once"
-        every = "Every year" if self.recurrence_months == 12 else f"Every {self.recurrence_months} months"
-        return f"{every}, {BASES[self.recurrence_basis]}"
+        return recurrence_label(self.recurrence_months, self.recurrence_basis)
+
+
+def target_label(kind: str, *, team_name: str | None, person_name: str | None, job_title: str | None) -> str:
+    if kind == "org":
+        return "Everyone"
+    if kind == "team":
+        return f"Team: {team_name}" if team_name is not None else "Team (deleted)"
+    if kind == "job_title":
+        return f"Job title: {job_title}"
+    return person_name if person_name is not None else "Person (deleted)"
+
+
+def recurrence_label(months: int | None, basis: str) -> str:
+    if not months:
+        return "Once"
+    every = "Every year" if months == 12 else f"Every {months} months"
+    return f"{every}, {BASES[basis]}"
 
 
 class RosterImport(db.Model):

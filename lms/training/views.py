@@ -7,6 +7,7 @@ URL that is not the organisation's is a 404.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from lms.orgs.models import Membership
 from lms.permissions import get_in_org_or_404, get_org_or_404
 from lms.training import bp, compliance, reports, rules, services
 from lms.training.forms import PreferenceForm, RecordForm
-from lms.training.models import TrainingRecord
+from lms.training.models import Assignment, TrainingRecord
 from lms.types import utcnow
 
 PEOPLE_PER_PAGE = 50
@@ -60,8 +61,12 @@ def dashboard(org_id: int):
     page = ListPage(m.people, max(request.args.get("page", 1, type=int) or 1, 1), PEOPLE_PER_PAGE)
     args = {k: v for k, v in (("team", filters["team_id"]), ("item", filters["item"]), ("status", filters["status"]),
                               ("leavers", "1" if filters["include_leavers"] else None)) if v}
-    return render_template("lms/training/dashboard.html", org=org, m=m, page=page, filters=filters, args=args,
-                           labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER)
+    # The matrix itself holds nothing of the reader: rendered once per matrix version, filters and page.
+    matrix_html = m.fragments.get_or_make((tuple(sorted(args.items())), page.page), lambda: Markup(render_template(
+        "lms/training/_matrix.html", org=org, m=m, page=page, args=args, labels=rules.STATUS_LABELS,
+        order=rules.STATUS_ORDER)))
+    return render_template("lms/training/dashboard.html", org=org, m=m, filters=filters, args=args,
+                           labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER, matrix_html=matrix_html)
 
 
 @bp.route("/orgs/<int:org_id>/compliance.csv")
@@ -142,7 +147,7 @@ def start(assignment_id: int):
     if cell is None:
         abort(404)
     try:
-        enrolment = services.start_course(current_user._get_current_object(), cell.assignment,
+        enrolment = services.start_course(user, db.session.get(Assignment, cell.assignment.id),
                                           due_on=cell.state.due_on, now=utcnow())
     except services.TrainingError as exc:
         flash(str(exc), "danger")

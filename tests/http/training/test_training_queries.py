@@ -3,12 +3,12 @@ what 3 staff × 2 items cost."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from lms.orgs.models import Membership, TeamMember
 from lms.types import utcnow
 from lms.users.models import User
+from lms.cache import LocalCache
 from tests.conftest import count_queries
 from tests.factories import (
     make_assignment,
@@ -55,22 +55,25 @@ def build(db, staff: int, items: int):
     return org, manager
 
 
-def measure(client, db, org, manager) -> tuple[int, float]:
+def measure(client, db, org, manager) -> tuple[int, int]:
+    """Statements for the compliance page as nobody has seen it (cache emptied), then as cached."""
     client.login(manager)
     url = f"/training/orgs/{org.id}/compliance"
     client.get(url)  # warm caches (templates, login)
-    with count_queries(db.engine) as statements:
-        start = time.perf_counter()
-        response = client.get(url)
-        elapsed = time.perf_counter() - start
-    assert response.status_code == 200
-    return len(statements), elapsed
+    counts = []
+    LocalCache.clear_all()
+    for _ in range(2):
+        with count_queries(db.engine) as statements:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(statements))
+    return counts[0], counts[1]
 
 
 def test_dashboard_queries_do_not_grow_with_people_or_items(app, db, make_client):
     small = measure(make_client(), db, *build(db, 3, 2))
     big_org, big_manager = build(db, 500, 20)
     large = measure(make_client(), db, big_org, big_manager)
-    assert large[0] == small[0], f"query count grew: {small[0]} -> {large[0]}"
+    assert large == small, f"query counts (uncached, cached) grew: {small} -> {large}"
     assert large[0] <= 20
-    assert large[1] < 5.0, f"the 500 × 20 dashboard took {large[1]:.2f}s"
+    assert large[1] < large[0]  # a second look reads the version stamp, not the matrix
