@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from courses.models import (Course, CourseCompletion, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
                             Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
@@ -373,9 +373,21 @@ def _round_score(enrolment: Enrolment) -> int | None:
 # --- the learner's dashboard --------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    """An enrolment as the dashboard lists it (plain columns: a long learning history builds no ORM objects)."""
+
+    course_id: int
+    title: str
+    completed_at: datetime | None
+    due_on: date | None
+    expires_on: date | None
+    assigned_by_id: int | None
+
+
 @dataclass(frozen=True)
 class DashboardRow:
-    enrolment: Enrolment
+    enrolment: BoardEntry
     done: int
     total: int
 
@@ -385,22 +397,21 @@ class DashboardRow:
 
 
 def dashboard_for(user, now: datetime) -> dict:
-    """In progress, completed, assigned (with due dates) and expiring soon, in four queries."""
-    enrolments = list(db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == user.id)
-        .options(joinedload(Enrolment.version), joinedload(Enrolment.course))
-        .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc())))
-    ids = [e.id for e in enrolments]
-    version_ids = {e.version_id for e in enrolments}
-    done = dict(db.session.execute(
-        select(LessonProgress.enrolment_id, func.count())
-        .join(Enrolment, (Enrolment.id == LessonProgress.enrolment_id) & (Enrolment.round == LessonProgress.round))
-        .where(LessonProgress.enrolment_id.in_(ids), LessonProgress.completed_at.is_not(None))
-        .group_by(LessonProgress.enrolment_id)).all()) if ids else {}
-    totals = dict(db.session.execute(
-        select(Lesson.version_id, func.count()).where(Lesson.version_id.in_(version_ids))
-        .group_by(Lesson.version_id)).all()) if version_ids else {}
-    rows = [DashboardRow(e, done.get(e.id, 0), totals.get(e.version_id, 0)) for e in enrolments]
+    """In progress, completed, assigned (with due dates) and expiring soon, in one query (the lesson
+    counts of the current round are correlated subqueries)."""
+    done = (select(func.count()).select_from(LessonProgress)
+            .where(LessonProgress.enrolment_id == Enrolment.id, LessonProgress.round == Enrolment.round,
+                   LessonProgress.completed_at.is_not(None))
+            .correlate(Enrolment).scalar_subquery())
+    total = (select(func.count()).select_from(Lesson).where(Lesson.version_id == Enrolment.version_id)
+             .correlate(Enrolment).scalar_subquery())
+    rows = [DashboardRow(BoardEntry(course_id, title, completed_at, due_on, expires_on, assigned_by_id), d, t)
+            for course_id, title, completed_at, due_on, expires_on, assigned_by_id, d, t in db.session.execute(
+                select(Enrolment.course_id, CourseVersion.title, Enrolment.completed_at, Enrolment.due_on,
+                       CourseVersion.expires_on, Enrolment.assigned_by_id, done, total)
+                .join(CourseVersion, CourseVersion.id == Enrolment.version_id)
+                .where(Enrolment.user_id == user.id)
+                .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc()))]
     today = now.date()
     soon = today + timedelta(days=EXPIRING_SOON_DAYS)
     open_rows = [r for r in rows if r.enrolment.completed_at is None]
@@ -410,7 +421,7 @@ def dashboard_for(user, now: datetime) -> dict:
                            key=lambda r: (r.enrolment.due_on or date.max)),
         "completed": sorted([r for r in rows if r.enrolment.completed_at is not None],
                             key=lambda r: r.enrolment.completed_at, reverse=True),
-        "expiring": [r for r in open_rows if r.enrolment.version.expires_on
-                     and today <= r.enrolment.version.expires_on <= soon],
+        "expiring": [r for r in open_rows if r.enrolment.expires_on
+                     and today <= r.enrolment.expires_on <= soon],
         "today": today,
     }

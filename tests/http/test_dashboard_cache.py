@@ -1,0 +1,63 @@
+"""The learner dashboard's own parts are cached per user and ``dashboard_version``; every change a
+learner can make to what it shows gives a new stamp, so the page is never stale."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from courses import services
+from lms.credits.models import Requirement
+from lms.types import utcnow
+from lms.users.models import Licence, User
+from tests.factories import make_course, make_user
+
+
+def stamp(db, user):
+    return db.session.scalar(select(User.dashboard_version).where(User.id == user.id))
+
+
+def test_dashboard_follows_enrolment_progress_requirements_and_profile(db, client):
+    learner = make_user(first_name="Lee", credentials="", profession="physician_md")
+    course = make_course(title="Opioid prescribing", lessons=3, quiz=False)
+    db.session.commit()
+    client.login(learner)
+
+    page = client.get("/dashboard").text
+    assert "Nothing in progress yet" in page and "your credentials" in page
+    assert client.get("/dashboard").text == page  # the cached parts, unchanged
+
+    enrolment = services.enrol(learner, course, now=utcnow())
+    db.session.commit()
+    page = client.get("/dashboard").text
+    assert "Opioid prescribing" in page and "0 of 3 lessons" in page
+
+    services.view_lesson(enrolment, course.current_version.lessons[0], now=utcnow())
+    db.session.commit()
+    assert "1 of 3 lessons" in client.get("/dashboard").text
+
+    db.session.add(Requirement(learner_id=learner.id, name="Ohio medical licence", total_required=Decimal("50")))
+    db.session.commit()
+    assert "Ohio medical licence" in client.get("/dashboard").text
+
+    learner.credentials = "MD"
+    db.session.add(Licence(user_id=learner.id, state="OH", number="35.123456"))
+    db.session.commit()
+    page = client.get("/dashboard").text
+    assert "your credentials" not in page and "a licence" not in page
+
+
+def test_someone_elses_progress_leaves_my_stamp_alone(db):
+    me, other = make_user(), make_user()
+    course = make_course(lessons=2, quiz=False)
+    mine = services.enrol(me, course, now=utcnow())
+    db.session.flush()
+    before = stamp(db, me)
+    theirs = services.enrol(other, course, now=utcnow())
+    services.view_lesson(theirs, course.current_version.lessons[0], now=utcnow())
+    db.session.flush()
+    assert stamp(db, me) == before
+    services.view_lesson(mine, course.current_version.lessons[0], now=utcnow())
+    db.session.flush()
+    assert stamp(db, me) != before
