@@ -6,6 +6,8 @@ allow-list, so neither Markdown links (``[x](javascript:...)``) nor embedded HTM
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -22,7 +24,21 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 def render_markdown(text: str | None) -> Markup:
     """Markdown to sanitised HTML, safe to insert into a page."""
-    html = _md.render(text or "")
+    text = text or ""
+    # A pure function of the text: agendas, minutes and lessons shown on every visit are rendered once.
+    return _render_kept(text) if len(text) <= KEEP_CHARS else _render(text)
+
+
+KEEP_CHARS = 20_000  # longer texts are rendered each time rather than held in memory
+
+
+@lru_cache(maxsize=512)
+def _render_kept(text: str) -> Markup:
+    return _render(text)
+
+
+def _render(text: str) -> Markup:
+    html = _md.render(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

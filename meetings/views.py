@@ -32,15 +32,21 @@ def _page() -> int:
 
 def get_meeting_or_404(meeting_id: int, *, host: bool = False) -> Meeting:
     """Outside the organisation: 404. Inside it but not invited (or not a host when ``host``): 403."""
-    meeting = db.session.get(Meeting, meeting_id)
+    return _meeting_and_hosting(meeting_id, host=host)[0]
+
+
+def _meeting_and_hosting(meeting_id: int, *, host: bool = False, options=()) -> tuple[Meeting, bool]:
+    """``get_meeting_or_404``, with whether the user hosts it (checked once, then reused by the page)."""
+    # Co-hosts are few and every access check reads them: loaded with the meeting, not after it.
+    meeting = db.session.get(Meeting, meeting_id, options=[joinedload(Meeting.cohosts), *options])
     if meeting is None:
         abort(404)
     if not is_admin(current_user) and membership(current_user, meeting.org_id) is None:
         abort(404)
-    allowed = services.can_host(current_user, meeting) if host else services.can_view(current_user, meeting)
-    if not allowed:
+    hosting = services.can_host(current_user, meeting)
+    if not hosting and (host or not services.is_invited(current_user, meeting)):
         abort(403)
-    return meeting
+    return meeting, hosting
 
 
 def _me() -> User:
@@ -261,19 +267,18 @@ def cancel(meeting_id: int):
 @bp.route("/<int:meeting_id>")
 @login_required
 def show(meeting_id: int):
-    meeting = get_meeting_or_404(meeting_id)
+    meeting, hosting = _meeting_and_hosting(meeting_id, options=[joinedload(Meeting.host)])
     now = utcnow()
     me = _me()
-    hosting = services.can_host(me, meeting)
     can_join, join_reason = services.join_window(meeting, now, current_app.config["MEETING_JOIN_EARLY_MINUTES"])
     items = list(db.session.scalars(select(ActionItem).options(joinedload(ActionItem.owner))
                                     .where(ActionItem.meeting_id == meeting.id).order_by(ActionItem.id)))
     ack = db.session.get(MinutesAcknowledgement, (meeting.id, me.id))
     attended = bool(credible_spans(meeting, me.id, now))
     evaluated = meeting.category == "education" and services.has_evaluation(me.id, meeting.id)
-    action_form = ActionItemForm()
-    minutes_form = MinutesForm(minutes=meeting.minutes)
+    action_form = minutes_form = None  # only hosts see the forms
     if hosting:
+        action_form, minutes_form = ActionItemForm(), MinutesForm(minutes=meeting.minutes)
         people = db.session.execute(select(User.id, User.first_name, User.last_name).join(
             Membership, Membership.user_id == User.id).where(Membership.org_id == meeting.org_id,
                                                              Membership.deactivated_at.is_(None))
