@@ -63,5 +63,15 @@ def retake(user, enrolment: Enrolment, *, now: datetime) -> Enrolment:
         .execution_options(synchronize_session=False))
     if started.rowcount != 1:
         raise RetakeRefused("Your retake has already started.")
-    db.session.refresh(enrolment)
+    # Mirror the row on the object (as submit_attempt does): the flush then carries the new round like
+    # any other change, so flush listeners (the dashboard and compliance cache stamps) see it.
+    enrolment.round += 1
+    enrolment.version_id = version.id
+    enrolment.completed_at = enrolment.evaluation_submitted_at = enrolment.last_lesson_id = enrolment.due_on = None
+    enrolment.seconds_spent = 0
+    enrolment.last_activity_at = now
+    if moved:
+        enrolment.disclosures_seen_at = None
+    db.session.flush()
+    db.session.expire(enrolment, ["version"])
     return enrolment

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from courses import retakes, services, workflow
 from courses.credit_hooks import enrolment_info, participation
-from courses.models import CourseCompletion, EvaluationAnswer, LessonProgress, QuizAttempt
+from courses.models import CourseCompletion, Enrolment, EvaluationAnswer, LessonProgress, QuizAttempt
 from lms.extensions import db
 from tests.factories import make_course, make_member, make_user
 
@@ -107,6 +107,18 @@ def test_an_incomplete_enrolment_cannot_be_retaken(db):
     with pytest.raises(retakes.RetakeRefused, match="once you have completed it"):
         retakes.retake(learner, enrolment, now=NOW)
     assert enrolment.round == 1 and services.done_lesson_ids(enrolment)
+
+
+def test_a_retake_gives_the_learner_a_new_dashboard_stamp(db):
+    course = _course()
+    learner = make_user()
+    enrolment = _finish(services.enrol(learner, course, now=NOW), NOW)
+    db.session.flush()
+    before = learner.dashboard_version
+    retakes.retake(learner, enrolment, now=YEAR_LATER)
+    db.session.refresh(learner)
+    assert learner.dashboard_version != before
+    assert db.session.scalar(select(Enrolment.round).where(Enrolment.id == enrolment.id)) == 2
 
 
 def test_two_clicks_start_one_round_and_another_learner_cannot_retake(db):
