@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from courses.models import Course, Enrolment
 from lms.extensions import db
@@ -26,7 +27,7 @@ def is_visible_to_learners(course: Course) -> bool:
 
 def get_course_or_404(course_id: int, *, for_edit: bool = False) -> Course:
     """The course if the current user may see it (``for_edit``: may author it), else 404/403."""
-    course = db.session.get(Course, course_id)
+    course = db.session.get(Course, course_id, options=[joinedload(Course.org)])
     if course is None:
         abort(404)
     if for_edit:

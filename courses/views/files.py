@@ -6,7 +6,7 @@ from flask import abort, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
 from courses import bp
-from courses import services
+from courses import pages, services
 from courses.access import can_author, get_course_or_404
 from courses.forms import ConfirmForm
 from courses.models import CourseFile
@@ -52,7 +52,7 @@ def _preview_version(course):
 @login_required
 def preview(course_id: int):
     course = get_course_or_404(course_id, for_edit=True)
-    version = _preview_version(course)
+    version = pages.draft_view(_preview_version(course))
     return render_template("courses/show.html", course=course, version=version, enrolment=None, done=set(),
                            form=ConfirmForm(), claim_url=None, is_author=True, newer=False, preview=True)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from courses import bp
 from courses import catalog as catalog_rules
-from courses import retakes, services
+from courses import pages, retakes, services
 from courses.access import authoring_orgs, can_author, get_course_or_404
 from courses.forms import ConfirmForm, RetakeForm, attempt_form, evaluation_form
 from courses.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
@@ -53,14 +53,11 @@ def _version_for(course, enrolment):
 @login_required
 def show(course_id: int):
     course = get_course_or_404(course_id)
-    enrolment = services.enrolment_for(current_user, course)
+    learner = pages.learner_state(current_user._get_current_object(), course)
+    enrolment, done, completions = learner.enrolment, learner.done, learner.completions
     if enrolment is None and course.current_version_id is None:
         return redirect(url_for("courses.edit", course_id=course.id))
-    version = services.load_version(_version_for(course, enrolment))
-    done, completions = set(), []
-    if enrolment is not None:
-        done = services.done_lesson_ids(enrolment)
-        completions = retakes.completions_for(enrolment)
+    version = pages.version_view(_version_for(course, enrolment))
     claim_url = None
     if completions and "credits.claim" in current_app.view_functions:
         claim_url = url_for("credits.claim", kind="course", activity_id=course.id)

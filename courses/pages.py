@@ -1,0 +1,139 @@
+"""What the course page shows of a version, built once per published version and process.
+
+A published version is never edited (changes go to a new draft, see ``authoring``), so its
+description, objectives, audience, disclosures, credit and outline can be rendered once and reused
+for every learner: the page then runs no query for the version at all. Drafts (the author's
+preview) are built every time and never cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import get_template_attribute
+from markupsafe import Markup
+
+from datetime import datetime
+
+from courses.models import Course, CourseVersion
+from lms.cache import LocalCache
+
+
+@dataclass(frozen=True)
+class LessonLine:
+    id: int
+    title: str
+    kind_label: str
+
+
+@dataclass(frozen=True)
+class ModuleLine:
+    title: str
+    lessons: tuple[LessonLine, ...]
+
+
+@dataclass(frozen=True)
+class VersionView:
+    id: int
+    number: int
+    state_label: str
+    title: str
+    summary: str
+    accreditation_statement: str
+    modules: tuple[ModuleLine, ...]
+    has_evaluation: bool
+    about_html: Markup
+    disclosures_html: Markup
+    credit_html: Markup
+
+    @property
+    def lessons(self) -> list[LessonLine]:
+        return [lesson for m in self.modules for lesson in m.lessons]
+
+
+_published = LocalCache(1024)
+
+
+def _build(version: CourseVersion) -> VersionView:
+    def part(name: str) -> Markup:
+        return Markup(get_template_attribute("courses/_version_parts.html", name)(version))
+
+    return VersionView(
+        id=version.id, number=version.number, state_label=version.state_label, title=version.title,
+        summary=version.summary, accreditation_statement=version.accreditation_statement,
+        modules=tuple(ModuleLine(m.title, tuple(LessonLine(lesson.id, lesson.title, lesson.kind_label)
+                                                 for lesson in m.lessons)) for m in version.modules),
+        has_evaluation=bool(version.evaluation_items), about_html=part("about"),
+        disclosures_html=part("disclosures"), credit_html=part("credit"))
+
+
+def version_view(version_id: int) -> VersionView:
+    """The version as the course page shows it; cached when the version is published (immutable)."""
+    from courses.services import load_version
+
+    found = _published.get(version_id)
+    if found is not None:
+        return found
+    version = load_version(version_id)
+    view = _build(version)
+    if version.published_at is not None and version.state != "draft":
+        _published.put(version_id, view)
+    return view
+
+
+def draft_view(version: CourseVersion) -> VersionView:
+    """An author's preview of a version that may still change: never cached."""
+    return _build(version)
+
+
+# --- the learner's side of the page -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolmentState:
+    """The learner's enrolment as the course page shows it."""
+
+    id: int
+    version_id: int
+    round: int
+    disclosures_seen_at: datetime | None
+    completed_at: datetime | None
+    evaluation_submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CompletionLine:
+    round: int
+    completed_at: datetime
+    version_number: int
+    score_pct: int | None
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    enrolment: EnrolmentState | None
+    done: frozenset[int]
+    completions: tuple[CompletionLine, ...]
+
+
+_learners = LocalCache(8192)
+
+
+def learner_state(user, course: Course) -> LearnerState:
+    """Enrolment, lessons done in this round and completed rounds: cached per user and
+    ``User.dashboard_version``, which every change to the learner's enrolments, progress and
+    completions replaces (``lms.invalidation``)."""
+    from courses import retakes, services
+
+    def build() -> LearnerState:
+        e = services.enrolment_for(user, course)
+        if e is None:
+            return LearnerState(None, frozenset(), ())
+        completions = retakes.completions_for(e) if e.completed_at is not None or e.round > 1 else []
+        return LearnerState(
+            EnrolmentState(e.id, e.version_id, e.round, e.disclosures_seen_at, e.completed_at,
+                           e.evaluation_submitted_at),
+            frozenset(services.done_lesson_ids(e)),
+            tuple(CompletionLine(c.round, c.completed_at, c.version.number, c.score_pct) for c in completions))
+
+    return _learners.get_or_make((user.id, user.dashboard_version, course.id), build)
