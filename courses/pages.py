@@ -67,17 +67,21 @@ def _build(version: CourseVersion) -> VersionView:
         disclosures_html=part("disclosures"), credit_html=part("credit"))
 
 
-def version_view(version_id: int) -> VersionView:
-    """The version as the course page shows it; cached when the version is published (immutable)."""
+def version_view(course: Course, version_id: int) -> VersionView:
+    """``course``'s version as the course page shows it; cached when the version is published (immutable).
+
+    The key holds the course's creation time too: SQLite hands a deleted or rolled-back row's id to
+    the next row, and a cached version must never be taken for another one with the same id."""
     from courses.services import load_version
 
-    found = _published.get(version_id)
+    key = (version_id, course.id, course.created_at)
+    found = _published.get(key)
     if found is not None:
         return found
     version = load_version(version_id)
     view = _build(version)
-    if version.published_at is not None and version.state != "draft":
-        _published.put(version_id, view)
+    if version.published_at is not None and version.state != "draft" and version.course_id == course.id:
+        _published.put(key, view)
     return view
 
 

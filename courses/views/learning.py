@@ -57,7 +57,7 @@ def show(course_id: int):
     enrolment, done, completions = learner.enrolment, learner.done, learner.completions
     if enrolment is None and course.current_version_id is None:
         return redirect(url_for("courses.edit", course_id=course.id))
-    version = pages.version_view(_version_for(course, enrolment))
+    version = pages.version_view(course, _version_for(course, enrolment))
     claim_url = None
     if completions and "credits.claim" in current_app.view_functions:
         claim_url = url_for("credits.claim", kind="course", activity_id=course.id)

@@ -34,7 +34,7 @@ def test_progress_shows_at_once_and_a_new_version_is_a_new_render(db, client):
     workflow.submit_for_review(author, course, now=utcnow())
     workflow.publish(author, course, now=utcnow())
     db.session.commit()
-    assert pages.version_view(first.id).title == "Sepsis recognition"
+    assert pages.version_view(course, first.id).title == "Sepsis recognition"
     assert "<h1>Sepsis recognition</h1>" in client.get(f"/courses/{course.id}").text
     newcomer = make_user()
     db.session.commit()
