@@ -4,6 +4,9 @@ Entries are plain data or rendered HTML, never ORM objects, and every key carrie
 of what the entry was built from (``Organisation.training_version``, ``User.dashboard_version``,
 see ``lms.invalidation``), so an entry is never stale: a change makes a new key and the old
 entry ages out of the LRU. Each gunicorn process keeps its own; nothing is shared or pickled.
+
+Cached HTML is always the output of an autoescaping template (Markdown only through ``|markdown``,
+which sanitises with nh3); the views wrap it in ``Markup`` only so it is not escaped a second time.
 """
 
 from __future__ import annotations

@@ -18,42 +18,46 @@ handed out again.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlalchemy import event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from lms.types import new_version_stamp
 
-# Class name -> (the attributes whose change matters on an update, or None for any; what it points at).
-# Inserts and deletes always matter.
-_WATCH: dict[str, tuple[frozenset[str] | None, str]] = {
-    "Assignment": (None, "org"),
-    "Membership": (None, "org"),
-    "Team": (frozenset({"name"}), "org"),
-    "TrainingRecord": (None, "org"),
-    "Organisation": (frozenset({"timezone"}), "self"),
-    "TeamMember": (None, "team"),
-    "Enrolment": (frozenset({"completed_at", "round", "user_id", "course_id"}), "user"),
-    "CourseCompletion": (None, "user"),
-    "MinutesAcknowledgement": (None, "user"),
-    "User": (frozenset({"first_name", "last_name", "email"}), "self_user"),
-    "Course": (frozenset({"current_version_id", "draft_version_id"}), "self_course"),
-    "CourseVersion": (frozenset({"title"}), "course"),
-    "Meeting": (frozenset({"title"}), "self_meeting"),
+# Class name -> (the attributes whose change matters on an update, or None for any; which kind of
+# id the object points at; the attribute holding that id). Inserts and deletes always matter.
+Watch = dict[str, tuple[frozenset[str] | None, str, str]]
+
+# What moves an organisation's compliance.
+_ORG_WATCH: Watch = {
+    "Assignment": (None, "org", "org_id"),
+    "Membership": (None, "org", "org_id"),
+    "Team": (frozenset({"name"}), "org", "org_id"),
+    "TrainingRecord": (None, "org", "org_id"),
+    "Organisation": (frozenset({"timezone"}), "org", "id"),
+    "TeamMember": (None, "team", "team_id"),
+    "Enrolment": (frozenset({"completed_at", "round", "user_id", "course_id"}), "user", "user_id"),
+    "CourseCompletion": (None, "user", "user_id"),
+    "MinutesAcknowledgement": (None, "user", "user_id"),
+    "User": (frozenset({"first_name", "last_name", "email"}), "user", "id"),
+    "Course": (frozenset({"current_version_id", "draft_version_id"}), "course", "id"),
+    "CourseVersion": (frozenset({"title"}), "course", "course_id"),
+    "Meeting": (frozenset({"title"}), "meeting", "id"),
 }
 
-
-# Class name -> (attributes that matter on an update, or None for any; the column naming the user,
-# or "enrolment"/"version" when the user is found through the enrolment or enrolled version).
-_USER_WATCH: dict[str, tuple[frozenset[str] | None, str]] = {
-    "Enrolment": (None, "user_id"),
-    "CourseCompletion": (None, "user_id"),
-    "LessonProgress": (frozenset({"completed_at", "round", "enrolment_id"}), "enrolment"),
-    "CreditEntry": (None, "learner_id"),
-    "ExternalCredit": (None, "learner_id"),
-    "Requirement": (None, "learner_id"),
-    "Licence": (None, "user_id"),
-    "User": (None, "id"),
-    "CourseVersion": (frozenset({"title", "expires_on"}), "version"),
+# What moves a learner's dashboard and course pages (a user found directly, through an
+# enrolment, or through every enrolment in a version).
+_USER_WATCH: Watch = {
+    "Enrolment": (None, "user", "user_id"),
+    "CourseCompletion": (None, "user", "user_id"),
+    "LessonProgress": (frozenset({"completed_at", "round", "enrolment_id"}), "enrolment", "enrolment_id"),
+    "CreditEntry": (None, "user", "learner_id"),
+    "ExternalCredit": (None, "user", "learner_id"),
+    "Requirement": (None, "user", "learner_id"),
+    "Licence": (None, "user", "user_id"),
+    "User": (None, "user", "id"),
+    "CourseVersion": (frozenset({"title", "expires_on"}), "version", "id"),
 }
 
 
@@ -64,57 +68,34 @@ def _changed(obj, attrs: frozenset[str] | None) -> bool:
     return any(state.attrs[name].history.has_changes() for name in attrs if name in state.mapper.attrs)
 
 
-def _collect(session: Session) -> dict[str, set[int]]:
-    found: dict[str, set[int]] = {"org": set(), "team": set(), "user": set(), "course": set(), "meeting": set()}
+def _collect(session: Session, watch: Watch) -> dict[str, set[int]]:
+    """Ids of what the flushed objects point at, by kind."""
+    found: dict[str, set[int]] = defaultdict(set)
     for objs, always in ((session.new, True), (session.deleted, True), (session.dirty, False)):
         for obj in objs:
-            watched = _WATCH.get(type(obj).__name__)
+            watched = watch.get(type(obj).__name__)
             if watched is None:
                 continue
-            attrs, points_at = watched
-            if not always and not _changed(obj, attrs):
-                continue
-            if points_at == "org":
-                found["org"].add(obj.org_id)
-            elif points_at == "self":
-                found["org"].add(obj.id)
-            elif points_at == "team":
-                found["team"].add(obj.team_id)
-            elif points_at == "user":
-                found["user"].add(obj.user_id)
-            elif points_at == "self_user":
-                found["user"].add(obj.id)
-            elif points_at == "course":
-                found["course"].add(obj.course_id)
-            elif points_at == "self_course":
-                found["course"].add(obj.id)
-            elif points_at == "self_meeting":
-                found["meeting"].add(obj.id)
-    return {k: {i for i in v if i is not None} for k, v in found.items()}
+            attrs, kind, column = watched
+            if always or _changed(obj, attrs):
+                value = getattr(obj, column)
+                if value is not None:
+                    found[kind].add(value)
+    return found
 
 
-def _collect_users(session: Session) -> dict[str, set[int]]:
-    found: dict[str, set[int]] = {"user": set(), "enrolment": set(), "version": set()}
-    for objs, always in ((session.new, True), (session.deleted, True), (session.dirty, False)):
-        for obj in objs:
-            watched = _USER_WATCH.get(type(obj).__name__)
-            if watched is None:
-                continue
-            attrs, column = watched
-            if not always and not _changed(obj, attrs):
-                continue
-            if column == "enrolment":
-                found["enrolment"].add(obj.enrolment_id)
-            elif column == "version":
-                found["version"].add(obj.id)
-            else:
-                found["user"].add(getattr(obj, column))
-    return {k: {i for i in v if i is not None} for k, v in found.items()}
+def _stamp(session: Session, model, column: str, where: list) -> None:
+    """A new random stamp in ``model.column`` for the rows ``where`` selects; objects of ``model``
+    already loaded in this session read it from the database next time."""
+    session.connection().execute(update(model).where(or_(*where)).values({column: new_version_stamp()}))
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, model) and obj not in session.new:
+            session.expire(obj, [column])
 
 
 def _bump_users(session: Session) -> None:
-    found = _collect_users(session)
-    if not any(found.values()):
+    found = _collect(session, _USER_WATCH)
+    if not found:
         return
     from courses.models import Enrolment
     from lms.users.models import User
@@ -126,20 +107,12 @@ def _bump_users(session: Session) -> None:
         where.append(User.id.in_(select(Enrolment.user_id).where(Enrolment.id.in_(found["enrolment"]))))
     if found["version"]:
         where.append(User.id.in_(select(Enrolment.user_id).where(Enrolment.version_id.in_(found["version"]))))
-    session.connection().execute(update(User).where(or_(*where)).values(dashboard_version=new_version_stamp()))
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, User) and obj not in session.new:
-            session.expire(obj, ["dashboard_version"])
-
-
-def _after_flush(session: Session, _context) -> None:
-    _bump_users(session)
-    _bump_orgs(session)
+    _stamp(session, User, "dashboard_version", where)
 
 
 def _bump_orgs(session: Session) -> None:
-    found = _collect(session)
-    if not any(found.values()):
+    found = _collect(session, _ORG_WATCH)
+    if not found:
         return
     from lms.orgs.models import Membership, Organisation, Team
     from lms.training.models import Assignment
@@ -155,12 +128,12 @@ def _bump_orgs(session: Session) -> None:
         where.append(Organisation.id.in_(select(Assignment.org_id).where(Assignment.course_id.in_(found["course"]))))
     if found["meeting"]:
         where.append(Organisation.id.in_(select(Assignment.org_id).where(Assignment.meeting_id.in_(found["meeting"]))))
-    session.connection().execute(
-        update(Organisation).where(or_(*where)).values(training_version=new_version_stamp()))
-    # Organisations already loaded in this session read the new stamp from the database next time.
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, Organisation) and obj not in session.new:
-            session.expire(obj, ["training_version"])
+    _stamp(session, Organisation, "training_version", where)
+
+
+def _after_flush(session: Session, _context) -> None:
+    _bump_users(session)
+    _bump_orgs(session)
 
 
 def register() -> None:

@@ -54,7 +54,7 @@ def dashboard():
     user = current_user._get_current_object()
     now = utcnow()
     profile_gaps, board_html, requirements_html = _learner_parts.get_or_make(
-        (user.id, user.dashboard_version, user.timezone, now.date()), lambda: _learner_parts_for(user, now))
+        (user.id, user.dashboard_version, now.date()), lambda: _learner_parts_for(user, now))
     return render_template("lms/main/dashboard.html", memberships=active_memberships(user), profile_gaps=profile_gaps,
                            board_html=board_html, requirements_html=requirements_html,
                            required_training=dashboard_block(user))

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
-from courses.models import Course, CourseVersion
+from courses.models import Course, CourseCompletion, CourseVersion
 from lms.cache import LocalCache
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, Team, TeamMember
@@ -202,8 +202,6 @@ def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[i
 
     ``user_filter`` is a list of user ids or a subquery selecting them (one query either way).
     """
-    from courses.models import CourseCompletion
-
     course_ids = {a.course_id for a in assignments if a.item_kind == "course"}
     meeting_ids = {a.meeting_id for a in assignments if a.item_kind == "minutes"}
     done: dict[tuple[int, str], list[date]] = defaultdict(list)
