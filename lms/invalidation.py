@@ -7,9 +7,11 @@ members, completions (course completions, minutes acknowledgements, completions 
 people's names, course and meeting titles, and the organisation's time zone (its "today"). A change
 to a person, course or meeting reaches every organisation it belongs to or is assigned in.
 
-What moves a learner's dashboard: their enrolments (status, version, due date, activity order),
+What moves a learner's stamp: their enrolments (status, version, due date, activity order),
 lesson progress, completions, credit entries, external credit, requirements, licences, their own
-profile, and a change to a version they are enrolled in.
+profile, a change to a version they are enrolled in, their memberships (joining, leaving, a new
+role) and the renaming of an organisation they belong to: the stamp also keys the seats that every
+page's permission checks and menus read (``lms.permissions.seats``).
 
 The listener runs for every ORM session, so no code path has to remember to call it; the stamp is
 random rather than a counter, so a stamp read inside a transaction that later rolls back is never
@@ -58,6 +60,9 @@ _USER_WATCH: Watch = {
     "Licence": (None, "user", "user_id"),
     "User": (None, "user", "id"),
     "CourseVersion": (frozenset({"title", "expires_on"}), "version", "id"),
+    # The seats every page's permission checks and menus read (``lms.permissions.seats``).
+    "Membership": (frozenset({"role", "deactivated_at", "org_id", "user_id"}), "user", "user_id"),
+    "Organisation": (frozenset({"name"}), "org", "id"),
 }
 
 
@@ -98,6 +103,7 @@ def _bump_users(session: Session) -> None:
     if not found:
         return
     from courses.models import Enrolment
+    from lms.orgs.models import Membership
     from lms.users.models import User
 
     where = []
@@ -107,6 +113,8 @@ def _bump_users(session: Session) -> None:
         where.append(User.id.in_(select(Enrolment.user_id).where(Enrolment.id.in_(found["enrolment"]))))
     if found["version"]:
         where.append(User.id.in_(select(Enrolment.user_id).where(Enrolment.version_id.in_(found["version"]))))
+    if found["org"]:
+        where.append(User.id.in_(select(Membership.user_id).where(Membership.org_id.in_(found["org"]))))
     _stamp(session, User, "dashboard_version", where)
 
 

@@ -6,74 +6,80 @@ a role that is too low gets 403.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
+from lms.cache import LocalCache
 from lms.extensions import db
-from lms.orgs.models import ROLE_RANK, Membership, Organisation
+from lms.orgs.models import ROLE_RANK, ROLES, Membership, Organisation
 
 
-def _read_memo(name: str) -> dict | None:
-    """A memo for the length of one GET request: a page asks the same permission question several
-    times (loader, predicates, layout). Requests that change data always ask the database."""
+class Seat(NamedTuple):
+    """One active membership as permission checks and menus need it: plain data, safe to cache."""
+
+    id: int  # the membership's id
+    org_id: int
+    role: str
+    org_name: str
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+class OrgRef(NamedTuple):
+    """An organisation as a menu or a link needs it."""
+
+    id: int
+    name: str
+
+
+# A user's seats by (user id, ``dashboard_version``): a membership joining, leaving or changing role,
+# and an organisation renamed, give its people a new stamp (``lms.invalidation``), so an entry is
+# never stale, in this process or any other.
+_seats_cache = LocalCache(size=20_000)
+
+
+def _load_seats(user_id: int) -> dict[int, Seat]:
+    rows = db.session.execute(
+        select(Membership.id, Membership.org_id, Membership.role, Organisation.name)
+        .join(Organisation, Organisation.id == Membership.org_id)
+        .where(Membership.user_id == user_id, Membership.deactivated_at.is_(None)))
+    return {row.org_id: Seat(*row) for row in rows}
+
+
+def seats(user) -> dict[int, Seat]:
+    """Every active membership of ``user``, by organisation id.
+
+    A GET reads them from the per-process cache, keyed by the user's stamp (the user row the login
+    loads anyway): the layout's menus and every permission question on the page cost no query.
+    A request that changes data always asks the database."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
     if not has_request_context() or request.method not in ("GET", "HEAD"):
-        return None
-    return g.setdefault(name, {})
-
-
-def _memberships_by_org(user) -> dict[int, Membership] | None:
-    """Within a GET request, every active membership of ``user`` (with its organisation), read in
-    one query the first time any permission question or the layout's menus ask: a page then costs
-    one membership query however many organisations it checks."""
-    memo = _read_memo("_memberships_memo")
-    if memo is None:
-        return None
+        return _load_seats(user.id)
+    memo = g.setdefault("_seats_memo", {})
     if user.id not in memo:
-        memo[user.id] = {m.org_id: m for m in db.session.scalars(
-            select(Membership).options(joinedload(Membership.org))
-            .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None)))}
+        memo[user.id] = _seats_cache.get_or_make((user.id, user.dashboard_version), lambda: _load_seats(user.id))
     return memo[user.id]
 
 
-def membership(user, org_id: int) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    memo = _memberships_by_org(user)
-    if memo is not None:
-        return memo.get(org_id)
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.org_id == org_id, Membership.user_id == user.id, Membership.deactivated_at.is_(None)
-        )
-    )
+def membership(user, org_id: int) -> Seat | None:
+    return seats(user).get(org_id)
 
 
-def active_memberships(user) -> list[Membership]:
-    """The user's active memberships with their organisations, by organisation name."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    memo = _memberships_by_org(user)
-    found = memo.values() if memo is not None else db.session.scalars(
-        select(Membership).options(joinedload(Membership.org))
-        .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None)))
-    return sorted(found, key=lambda m: (m.org.name, m.org_id))
+def active_memberships(user) -> list[Seat]:
+    """The user's active memberships, by organisation name."""
+    return sorted(seats(user).values(), key=lambda m: (m.org_name, m.org_id))
 
 
-def orgs_with_role(user, role: str) -> list[Organisation]:
+def orgs_with_role(user, role: str) -> list[OrgRef]:
     """Organisations where ``user`` holds at least ``role``, by name."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    memo = _memberships_by_org(user)
-    if memo is not None:
-        return sorted((m.org for m in memo.values() if ROLE_RANK.get(m.role, 0) >= ROLE_RANK[role]),
-                      key=lambda o: (o.name, o.id))
-    ranks = [r for r, n in ROLE_RANK.items() if n >= ROLE_RANK[role]]
-    return list(db.session.scalars(
-        select(Organisation).join(Membership)
-        .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None), Membership.role.in_(ranks))
-        .order_by(Organisation.name, Organisation.id)))
+    return sorted((OrgRef(m.org_id, m.org_name) for m in seats(user).values()
+                   if ROLE_RANK.get(m.role, 0) >= ROLE_RANK[role]), key=lambda o: (o.name, o.id))
 
 
 def has_role(user, org_id: int, role: str) -> bool:
@@ -118,7 +124,7 @@ def get_in_org_or_404(model, object_id: int, org: Organisation):
     return obj
 
 
-def managed_orgs(user) -> list[Organisation]:
+def managed_orgs(user) -> list[OrgRef]:
     return orgs_with_role(user, "manager")
 
 

@@ -49,5 +49,5 @@ def test_pages_run_a_bounded_number_of_queries(app, make_client, db, small, larg
     many = _measure(app, make_client(), db, *large)
     assert many == few, f"query counts grew with the data: {few} -> {many}"
     assert max(many.values()) <= 25
-    assert min(few.values()) >= 2, few  # the listener really sees the requests
+    assert min(few.values()) >= 1, few  # the listener really sees the requests (the login reads the user)
     assert few["dashboard, cached"] < few["dashboard"]
