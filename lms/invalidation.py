@@ -10,8 +10,9 @@ to a person, course or meeting reaches every organisation it belongs to or is as
 What moves a learner's stamp: their enrolments (status, version, due date, activity order),
 lesson progress, completions, credit entries, external credit, requirements, licences, their own
 profile, a change to a version they are enrolled in, their memberships (joining, leaving, a new
-role) and the renaming of an organisation they belong to: the stamp also keys the seats that every
-page's permission checks and menus read (``lms.permissions.seats``).
+role) and the renaming of an organisation they belong to (the stamp also keys the seats that every
+page's permission checks and menus read, ``lms.permissions.seats``), and their minutes sign-offs,
+attendance intervals and meeting evaluations (the learner's part of a meeting page).
 
 The listener runs for every ORM session, so no code path has to remember to call it; the stamp is
 random rather than a counter, so a stamp read inside a transaction that later rolls back is never
@@ -63,6 +64,10 @@ _USER_WATCH: Watch = {
     # The seats every page's permission checks and menus read (``lms.permissions.seats``).
     "Membership": (frozenset({"role", "deactivated_at", "org_id", "user_id"}), "user", "user_id"),
     "Organisation": (frozenset({"name"}), "org", "id"),
+    # The learner's own part of a meeting page (``meetings.pages.learner_state``).
+    "MinutesAcknowledgement": (None, "user", "user_id"),
+    "AttendanceInterval": (None, "user", "user_id"),
+    "MeetingEvaluation": (None, "user", "user_id"),
 }
 
 

@@ -288,9 +288,10 @@ def close_open_intervals(meeting: Meeting, now: datetime) -> None:
 # --- the report ------------------------------------------------------------------------------
 
 
-def span(iv: AttendanceInterval, meeting: Meeting, now: datetime) -> Interval:
+def span(iv, meeting: Meeting, now: datetime) -> Interval:
     """An interval's (start, end); an open one ends at its last sample (polls, browsers) or now,
-    never after the meeting was ended or its last occurrence finished."""
+    never after the meeting was ended or its last occurrence finished. ``iv`` is an
+    ``AttendanceInterval`` or a row with its ``joined_at``, ``left_at``, ``last_seen_at`` and ``source``."""
     if iv.left_at is not None:
         return (iv.joined_at, max(iv.joined_at, iv.left_at))
     limit = min(now, meeting.ended_at or meeting.series_ends_at + timedelta(minutes=30))
@@ -365,11 +366,19 @@ def attendance_report(meeting: Meeting, *, now: datetime, include_absent: bool =
     return sorted(rows.values(), key=lambda r: (r.first_join is None, r.name.lower()))
 
 
-def credible_spans(meeting: Meeting, user_id: int, now: datetime) -> list[Interval]:
-    ivs = db.session.scalars(select(AttendanceInterval).where(
-        AttendanceInterval.meeting_id == meeting.id, AttendanceInterval.user_id == user_id,
-        AttendanceInterval.voided_at.is_(None), AttendanceInterval.evidence.in_(CREDIBLE_EVIDENCE)))
-    return merge_intervals(span(iv, meeting, now) for iv in ivs)
+def credible_intervals(meeting_id: int, user_id: int) -> list:
+    """One person's credible, unvoided intervals of a meeting, as rows with what ``span`` reads."""
+    return db.session.execute(select(
+        AttendanceInterval.joined_at, AttendanceInterval.left_at, AttendanceInterval.last_seen_at,
+        AttendanceInterval.source).where(
+        AttendanceInterval.meeting_id == meeting_id, AttendanceInterval.user_id == user_id,
+        AttendanceInterval.voided_at.is_(None), AttendanceInterval.evidence.in_(CREDIBLE_EVIDENCE))).all()
+
+
+def credible_spans(meeting: Meeting, user_id: int, now: datetime, intervals=None) -> list[Interval]:
+    """Merged credible presence; ``intervals`` (from ``credible_intervals``) if already read."""
+    rows = credible_intervals(meeting.id, user_id) if intervals is None else intervals
+    return merge_intervals(span(iv, meeting, now) for iv in rows)
 
 
 @dataclass(frozen=True)

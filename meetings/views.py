@@ -19,11 +19,10 @@ from lms.permissions import get_org_or_404, membership, is_admin
 from lms.security import external_url
 from lms.types import utcnow
 from lms.users.models import User
-from meetings import bp, ical, jitsi, services
+from meetings import bp, ical, jitsi, pages, services
 from meetings.forms import CREDIT_CODES, ActionItemForm, ConfirmForm, MeetingForm, MinutesForm
 from meetings.jobs import send_cancellations, send_invitations
-from meetings.models import ActionItem, Meeting, MinutesAcknowledgement
-from meetings.tracking import credible_spans
+from meetings.models import ActionItem, Meeting
 
 
 def _page() -> int:
@@ -267,15 +266,14 @@ def cancel(meeting_id: int):
 @bp.route("/<int:meeting_id>")
 @login_required
 def show(meeting_id: int):
-    meeting, hosting = _meeting_and_hosting(meeting_id, options=[joinedload(Meeting.host)])
+    meeting, hosting = _meeting_and_hosting(meeting_id, options=[joinedload(Meeting.host), joinedload(Meeting.org)])
     now = utcnow()
     me = _me()
     can_join, join_reason = services.join_window(meeting, now, current_app.config["MEETING_JOIN_EARLY_MINUTES"])
-    items = list(db.session.scalars(select(ActionItem).options(joinedload(ActionItem.owner))
-                                    .where(ActionItem.meeting_id == meeting.id).order_by(ActionItem.id)))
-    ack = db.session.get(MinutesAcknowledgement, (meeting.id, me.id))
-    attended = bool(credible_spans(meeting, me.id, now))
-    evaluated = meeting.category == "education" and services.has_evaluation(me.id, meeting.id)
+    items = pages.action_items(meeting.id)
+    mine = pages.learner_state(meeting, me)
+    attended = pages.attended(meeting, mine, now)
+    evaluated = meeting.category == "education" and mine.evaluated
     action_form = minutes_form = None  # only hosts see the forms
     if hosting:
         action_form, minutes_form = ActionItemForm(), MinutesForm(minutes=meeting.minutes)
@@ -287,7 +285,8 @@ def show(meeting_id: int):
     views = current_app.view_functions
     return render_template(
         "meetings/show.html", meeting=meeting, now=now, hosting=hosting, can_join=can_join, join_reason=join_reason,
-        occurrence=services.current_occurrence(meeting, now), items=items, ack=ack, attended=attended,
+        occurrence=services.current_occurrence(meeting, now), items=items, acknowledged_at=mine.acknowledged_at,
+        attended=attended,
         evaluated=evaluated, action_form=action_form, minutes_form=minutes_form, form=ConfirmForm(),
         claim_available="credits.claim" in views and meeting.is_accredited,
         certificate_available="certificates.request_attendance" in views,

@@ -30,6 +30,11 @@ def new_session_nonce() -> str:
     return secrets.token_hex(16)
 
 
+def full_name_of(first_name: str, last_name: str, email: str) -> str:
+    """A person's name as pages show it (``User.full_name``), from plain columns."""
+    return f"{first_name} {last_name}".strip() or email
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (
@@ -83,7 +88,7 @@ class User(UserMixin, db.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.email
+        return full_name_of(self.first_name, self.last_name, self.email)
 
     @property
     def display_name(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lms.markdown import render_markdown
 from tests.conftest import count_queries
-from tests.factories import make_meeting, make_member, make_org
+from tests.factories import make_meeting, make_member, make_org, make_user
 from tests.http.meetings.test_meetings_views import schedule_form
 
 
@@ -49,3 +49,99 @@ def test_the_meeting_and_its_cohosts_load_in_one_statement(client, db):
         assert page.status_code == 200 and ("Attendance report" in page.text) == hosting
         assert not [s for s in statements if s.lstrip().startswith("SELECT meeting_cohost.")], statements
         assert len([s for s in statements if "FROM meeting " in s or "FROM meeting\n" in s]) == 1, statements
+
+
+# --- the learner's own part: cached per (user, dashboard_version, meeting), never stale ----------------
+
+
+def _ended_meeting(org, host, **fields):
+    from datetime import timedelta
+
+    from lms.types import utcnow
+
+    start = (utcnow() - timedelta(hours=3)).replace(microsecond=0)
+    return make_meeting(org, host, starts_at=start, open_to_org=True, **fields)
+
+
+def test_a_poll_in_another_process_and_a_hosts_void_show_at_once(client, db):
+    """Attendance is written by the RQ worker's poll (another process) and corrected by the host;
+    the learner's kept state follows both on the very next request."""
+    from datetime import timedelta
+
+    from lms.types import utcnow
+    from meetings import jitsi, tracking
+    from meetings.models import AttendanceInterval
+
+    org = make_org()
+    host = make_member(org, role="manager").user
+    learner = make_member(org).user
+    meeting = _ended_meeting(org, host)
+    meeting.minutes = "Agreed the **rota**."
+    db.session.commit()
+    client.login(learner)
+    url = f"/meetings/{meeting.id}"
+    sign = "I have read these minutes"
+    for _ in range(2):  # not attended: the sign-off button; the second visit is the kept state
+        assert sign in client.get(url).text
+
+    seen = meeting.starts_at + timedelta(minutes=5)
+    occupant = jitsi.Occupant(participant_key="abc123", jid="abc123@muc", email=learner.email,
+                              display_name=learner.full_name)
+    tracking.record_poll(meeting, [occupant], now=seen)
+    tracking.record_poll(meeting, [occupant], now=seen + timedelta(minutes=40))
+    tracking.record_poll(meeting, [], now=seen + timedelta(minutes=41))
+    db.session.commit()
+    assert sign not in client.get(url).text  # attended: nothing to sign
+
+    interval = db.session.query(AttendanceInterval).filter_by(meeting_id=meeting.id, user_id=learner.id).one()
+    tracking.void_interval(host, interval, note="Was someone else on this login", now=utcnow())
+    db.session.commit()
+    assert sign in client.get(url).text
+
+
+def test_signing_the_minutes_and_the_evaluation_show_at_once(client, db):
+    org = make_org()
+    host = make_member(org, role="manager").user
+    learner = make_member(org).user
+    meeting = _ended_meeting(org, host, category="education", designations={"ama_pra_1": "1"})
+    meeting.minutes = "Case review notes."
+    db.session.commit()
+    client.login(learner)
+    url = f"/meetings/{meeting.id}"
+    for _ in range(2):
+        page = client.get(url).text
+        assert "Complete the short evaluation" in page and "You read and signed" not in page
+
+    assert client.post(f"/meetings/{meeting.id}/acknowledge", {}).status_code == 302
+    assert "You read and signed these minutes" in client.get(url).text
+
+    from lms.types import utcnow
+    from meetings import services
+
+    services.submit_evaluation(learner, meeting, services.EvaluationData(change_practice=4, met_objectives=5,
+                                                                         free_of_bias=5), now=utcnow())
+    db.session.commit()
+    assert "You have submitted the evaluation." in client.get(url).text
+
+
+def test_action_items_show_their_owners_and_the_learner_part_is_read_once(client, db):
+    from meetings.models import ActionItem
+
+    org = make_org()
+    host = make_member(org, role="manager").user
+    learner = make_member(org).user
+    learner.first_name = learner.last_name = ""  # no name: shown by email
+    named = make_member(org, make_user(first_name="Ada", last_name="Lovelace")).user
+    meeting = _ended_meeting(org, host)
+    db.session.add_all([ActionItem(meeting_id=meeting.id, text="Order gloves", owner_id=named.id),
+                        ActionItem(meeting_id=meeting.id, text="Fix the rota", owner_id=learner.id),
+                        ActionItem(meeting_id=meeting.id, text="Unowned task")])
+    db.session.commit()
+    client.login(learner)
+    url = f"/meetings/{meeting.id}"
+    page = client.get(url).text
+    assert "Ada Lovelace" in page and learner.email in page and "—" in page
+    with count_queries(db.engine) as statements:
+        assert client.get(url).status_code == 200
+    kept = ("FROM minutes_acknowledgement", "FROM attendance_interval", "FROM meeting_evaluation")
+    assert not [s for s in statements if any(k in s for k in kept)], statements
