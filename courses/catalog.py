@@ -148,14 +148,18 @@ class CatalogView:
     topics: list[str]
 
 
-def browse(filters: CatalogFilters, *, today: date, page: int, per_page: int) -> CatalogView:
-    """A page of the catalog with its filter menus, from this process's copy while the catalog is unchanged."""
-    kept = current_app.extensions.setdefault("courses.catalog", _Kept())
-    epoch = catalog_epoch()
-    choices = kept.get(epoch, "menus", lambda: tag_choices_by_kind("specialty", "topic"))
-    cards, total = kept.get(epoch, (filters, today, page, per_page),
-                            lambda: catalog_page(filters, today, page, per_page))
+def browse(filters: CatalogFilters, *, today: date, page: int, per_page: int, epoch: tuple | None = None) -> CatalogView:
+    """A page of the catalog with its filter menus, from this process's copy while the catalog is unchanged
+    (``epoch``: ``catalog_epoch()`` if the caller has read it already)."""
+    epoch = catalog_epoch() if epoch is None else epoch
+    choices = kept(epoch, "menus", lambda: tag_choices_by_kind("specialty", "topic"))
+    cards, total = kept(epoch, (filters, today, page, per_page), lambda: catalog_page(filters, today, page, per_page))
     return CatalogView(cards=cards, total=total, specialties=choices["specialty"], topics=choices["topic"])
+
+
+def kept(epoch: tuple, key, compute):
+    """``compute()``, kept by this process for as long as the catalog's ``epoch`` stays the same."""
+    return current_app.extensions.setdefault("courses.catalog", _Kept()).get(epoch, key, compute)
 
 
 def catalog_epoch() -> tuple:

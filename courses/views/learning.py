@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -30,15 +31,26 @@ def catalog():
         format=args.get("format") if args.get("format") in FORMATS else "",
         profession=args.get("profession") if args.get("profession") in PROFESSIONS else "",
         min_credit=catalog_rules.parse_credit(args.get("min_credit")))
-    page, size = page_number(), per_page()
-    found = catalog_rules.browse(filters, today=now().date(), page=page, per_page=size)
-    results = KnownPage(found.cards, found.total, page=page, per_page=size)
-    credit_types = db.session.execute(select(CreditType.code, CreditType.name).order_by(CreditType.sort_order)).all()
-    keep = {k: v for k, v in args.items() if k != "page" and v}
-    return render_template("courses/catalog.html", results=results, filters=filters, keep=keep,
-                           credit_types=credit_types, specialties=found.specialties,
-                           topics=found.topics, formats=FORMATS, professions=PROFESSIONS,
-                           authoring=authoring_orgs(current_user))
+    page, size, today = page_number(), per_page(), now().date()
+    # Pagination links carry the filters the page was asked with (those the form knows, nothing else).
+    keep = tuple((k, args[k]) for k in _CATALOG_ARGS if args.get(k))
+    epoch = catalog_rules.catalog_epoch()
+
+    def render_body():
+        found = catalog_rules.browse(filters, today=today, page=page, per_page=size, epoch=epoch)
+        credit_types = catalog_rules.kept(epoch, "credit types", lambda: db.session.execute(
+            select(CreditType.code, CreditType.name).order_by(CreditType.sort_order)).all())
+        return Markup(render_template(
+            "courses/_catalog_body.html", results=KnownPage(found.cards, found.total, page=page, per_page=size),
+            filters=filters, keep=dict(keep), credit_types=credit_types, specialties=found.specialties,
+            topics=found.topics, formats=FORMATS, professions=PROFESSIONS))
+
+    # The form and results are the same for every reader: rendered once per process and query.
+    body = catalog_rules.kept(epoch, ("html", filters, today, page, size, keep), render_body)
+    return render_template("courses/catalog.html", body=body, authoring=authoring_orgs(current_user))
+
+
+_CATALOG_ARGS = ("q", "specialty", "topic", "credit_type", "format", "profession", "min_credit")
 
 
 def _version_for(course, enrolment):
