@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import Length, Optional
@@ -17,6 +18,7 @@ from lms.credits import bp
 from lms.credits import services as credits
 from lms.credits.forms import ClaimForm, DateRangeForm, ExternalCreditForm, credit_type_choices
 from lms.credits.models import CreditType, ExternalCredit
+from lms.cache import LocalCache
 from lms.csvexport import csv_response
 from lms.extensions import db
 from lms.pdf import render_pdf
@@ -123,9 +125,21 @@ def _date_range():
 @login_required
 def transcript():
     form, start, end = _date_range()
-    rows = credits.transcript(current_user.id, start, end)
-    return render_template("lms/credits/transcript.html", rows=rows, totals=credits.totals_by_type(rows),
-                           form=form, start=start, end=end, fmt=credits.fmt, args=request.args.to_dict())
+    user = current_user._get_current_object()
+    ledger = _ledgers.get_or_make((user.id, user.dashboard_version, start, end), lambda: _ledger_html(user.id, start, end))
+    return render_template("lms/credits/transcript.html", ledger=ledger, form=form, args=request.args.to_dict())
+
+
+# A learner's rendered totals and ledger lines by (learner, dashboard_version, date range): every credit
+# entry written gives its learner a new stamp in the same transaction (lms.invalidation), so a kept
+# rendering is never behind the ledger, in this process or another.
+_ledgers = LocalCache(size=10_000)
+
+
+def _ledger_html(learner_id: int, start: date | None, end: date | None) -> Markup:
+    rows = credits.transcript(learner_id, start, end)
+    return Markup(render_template("lms/credits/_transcript_ledger.html", rows=rows, totals=credits.totals_by_type(rows),
+                                  start=start, end=end, fmt=credits.fmt))
 
 
 @bp.route("/transcript.csv")

@@ -219,6 +219,28 @@ def test_educator_corrects_and_revokes_with_reasons(make_client, setup):
     assert kinds == ["claim", "correction", "revocation"]
 
 
+def test_the_kept_transcript_follows_every_ledger_entry_at_once(make_client, setup):
+    """The transcript's ledger is kept per learner and stamp: an educator's correction and revocation
+    (another user, possibly another process) show on the learner's very next visit."""
+    org, learner, info = setup
+    browser = make_client().login(learner)
+    assert "No credit yet" in browser.get("/credits/transcript").text
+    browser.post(f"/credits/claim/course/{info.id}", {"amount_ama_pra_1": "1.5", "attest": "y"})
+    for _ in range(2):  # the second visit is the kept rendering
+        page = browser.get("/credits/transcript").text
+        assert "No credit yet" not in page and "Claimed" in page and ">1.5 <" in page
+    (claim,) = entries(learner)
+    educator = make_client().login(make_member(org, role="educator").user)
+    educator.post(f"/credits/entries/{claim.id}/correct", {"amount": "1", "reason": "Left early"})
+    page = browser.get("/credits/transcript").text
+    assert "Corrected from 1.5" in page and ">1 <" in page
+    educator.post(f"/credits/entries/{claim.id}/revoke", {"reason": "Registration was a duplicate"})
+    assert "Revoked" in browser.get("/credits/transcript").text
+    # A date range is its own rendering: the claim's date is today, so a range in the past is empty.
+    assert "No credit yet" in browser.get("/credits/transcript?start=2001-01-01&end=2001-12-31").text
+    assert "Revoked" in browser.get("/credits/transcript").text
+
+
 def _claims(acts, org, learners, n):
     for i in range(n):
         info = acts.add(org=org, title=f"Activity {i}")
