@@ -78,6 +78,13 @@ def _changed(obj, attrs: frozenset[str] | None) -> bool:
     return any(state.attrs[name].history.has_changes() for name in attrs if name in state.mapper.attrs)
 
 
+# What moves a meeting page's kept action items (``meetings.pages.action_items``).
+_MEETING_WATCH: Watch = {
+    "ActionItem": (None, "meeting", "meeting_id"),
+    "User": (frozenset({"first_name", "last_name", "email"}), "owner", "id"),
+}
+
+
 def _collect(session: Session, watch: Watch) -> dict[str, set[int]]:
     """Ids of what the flushed objects point at, by kind."""
     found: dict[str, set[int]] = defaultdict(set)
@@ -144,9 +151,24 @@ def _bump_orgs(session: Session) -> None:
     _stamp(session, Organisation, "training_version", where)
 
 
+def _bump_meetings(session: Session) -> None:
+    found = _collect(session, _MEETING_WATCH)
+    if not found:
+        return
+    from meetings.models import ActionItem, Meeting
+
+    where = []
+    if found["meeting"]:
+        where.append(Meeting.id.in_(found["meeting"]))
+    if found["owner"]:
+        where.append(Meeting.id.in_(select(ActionItem.meeting_id).where(ActionItem.owner_id.in_(found["owner"]))))
+    _stamp(session, Meeting, "page_version", where)
+
+
 def _after_flush(session: Session, _context) -> None:
     _bump_users(session)
     _bump_orgs(session)
+    _bump_meetings(session)
 
 
 def register() -> None:

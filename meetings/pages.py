@@ -1,9 +1,9 @@
 """What the meeting page reads beyond the meeting itself, kept cheap at scale.
 
-The learner's own part (their minutes sign-off, credible attendance intervals and evaluation) is
-cached per process by (user, ``dashboard_version``, meeting): every write to those rows goes through
-the ORM and gives the user a new stamp in the same transaction (``lms.invalidation``), so an entry is
-never stale. Attendance is kept as the intervals, not as "attended": an open interval's span
+The meeting's action items are kept per ``meeting.page_version``; the learner's own part (their
+minutes sign-off, credible attendance intervals and evaluation) per (user, ``dashboard_version``,
+meeting). Every write to those rows goes through the ORM and replaces the stamp in the same
+transaction (``lms.invalidation``), so a kept entry is never stale. Attendance is kept as the intervals, not as "attended": an open interval's span
 depends on the clock, so it is worked out on every request from the cached rows.
 """
 
@@ -56,8 +56,16 @@ def attended(meeting: Meeting, state: LearnerState, now: datetime) -> bool:
     return bool(credible_spans(meeting, 0, now, intervals=state.intervals))
 
 
-def action_items(meeting_id: int) -> list[ActionRow]:
-    """The meeting's action items with their owners' names, in the order they were added."""
+_items = LocalCache(size=5_000)
+
+
+def action_items(meeting: Meeting) -> list[ActionRow]:
+    """The meeting's action items with their owners' names, in the order they were added; kept per
+    ``meeting.page_version``, which every change to them (or to an owner's name) replaces."""
+    return _items.get_or_make((meeting.id, meeting.page_version), lambda: _read_items(meeting.id))
+
+
+def _read_items(meeting_id: int) -> list[ActionRow]:
     rows = db.session.execute(
         select(ActionItem.id, ActionItem.text, ActionItem.owner_id, User.first_name, User.last_name, User.email,
                ActionItem.due_on, ActionItem.done_at)

@@ -270,7 +270,7 @@ def show(meeting_id: int):
     now = utcnow()
     me = _me()
     can_join, join_reason = services.join_window(meeting, now, current_app.config["MEETING_JOIN_EARLY_MINUTES"])
-    items = pages.action_items(meeting.id)
+    items = pages.action_items(meeting)
     mine = pages.learner_state(meeting, me)
     attended = pages.attended(meeting, mine, now)
     evaluated = meeting.category == "education" and mine.evaluated

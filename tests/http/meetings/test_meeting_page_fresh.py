@@ -145,3 +145,32 @@ def test_action_items_show_their_owners_and_the_learner_part_is_read_once(client
         assert client.get(url).status_code == 200
     kept = ("FROM minutes_acknowledgement", "FROM attendance_interval", "FROM meeting_evaluation")
     assert not [s for s in statements if any(k in s for k in kept)], statements
+
+
+def test_kept_action_items_follow_adds_toggles_and_renamed_owners(client, db):
+    org = make_org()
+    host = make_member(org, role="manager").user
+    owner = make_member(org, make_user(first_name="Grace", last_name="Hopper")).user
+    meeting = _ended_meeting(org, host)
+    db.session.commit()
+    make = client.__class__
+    reader, owners = make(client.app).login(make_member(org).user), make(client.app).login(owner)
+    url = f"/meetings/{meeting.id}"
+    for _ in range(2):
+        assert "No action items." in reader.get(url).text
+
+    client.login(host)
+    added = client.post(f"/meetings/{meeting.id}/actions", {"text": "Restock the crash cart", "owner_id": str(owner.id)})
+    assert added.status_code == 302, added.text
+    page = reader.get(url).text
+    assert "Restock the crash cart" in page and "Grace Hopper" in page and ">Open<" in page
+
+    from meetings.models import ActionItem
+
+    item = db.session.query(ActionItem).filter_by(meeting_id=meeting.id).one()
+    assert owners.post(f"/meetings/{meeting.id}/actions/{item.id}/toggle", {}).status_code == 302
+    assert ">Done<" in reader.get(url).text
+
+    owner.last_name = "Murray Hopper"  # a profile edit elsewhere
+    db.session.commit()
+    assert "Grace Murray Hopper" in reader.get(url).text
