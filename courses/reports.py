@@ -11,11 +11,11 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from courses.models import (Course, CourseVersion, Enrolment, EvaluationAnswer, EvaluationItem, Lesson, Quiz,
-                            QuizAttempt, QuizChoice, QuizOption, QuizQuestion, QuizResponse)
+from courses.models import (Course, CourseCompletion, CourseVersion, Enrolment, EvaluationAnswer, EvaluationItem,
+                            Lesson, Quiz, QuizAttempt, QuizChoice, QuizOption, QuizQuestion, QuizResponse)
 from lms.extensions import db
 from lms.users.models import User
 
@@ -45,34 +45,64 @@ class Summary:
     average_minutes: int
 
 
+def _rounds(course: Course):
+    """Per enrolment, its completed rounds (``CourseCompletion``): how many, the latest, the time spent in
+    them and whether an evaluation was submitted. A retake resets the enrolment's own completion, time
+    and evaluation, so reports read the history to keep counting what the learner did before."""
+    return (select(CourseCompletion.enrolment_id, func.count().label("rounds"),
+                   func.max(CourseCompletion.completed_at).label("last"),
+                   func.sum(CourseCompletion.seconds_spent).label("seconds"),
+                   func.count(CourseCompletion.evaluation_submitted_at).label("evaluations"))
+            .where(CourseCompletion.course_id == course.id).group_by(CourseCompletion.enrolment_id).subquery())
+
+
+def _totals(rounds):
+    """Seconds over every round (the round in progress, if any, plus the completed ones) and whether any
+    round's evaluation was submitted, as SQL expressions on an enrolment joined to ``_rounds``."""
+    seconds = func.coalesce(rounds.c.seconds, 0) + case((Enrolment.completed_at.is_(None), Enrolment.seconds_spent),
+                                                         else_=0)
+    evaluated = or_(func.coalesce(rounds.c.evaluations, 0) > 0, Enrolment.evaluation_submitted_at.is_not(None))
+    return seconds, evaluated
+
+
 def summary(course: Course) -> Summary:
-    enrolled, completed, evaluations, seconds = db.session.execute(
-        select(func.count(Enrolment.id), func.count(Enrolment.completed_at), func.count(Enrolment.evaluation_submitted_at),
-               func.coalesce(func.avg(Enrolment.seconds_spent), 0)).where(Enrolment.course_id == course.id)).one()
-    return Summary(enrolled, completed, evaluations, int(seconds or 0) // 60)
+    """Learners enrolled, those who completed the course at least once (a learner retaking it still
+    counts), those who submitted an evaluation, and the mean time spent over every round."""
+    rounds = _rounds(course)
+    seconds, evaluated = _totals(rounds)
+    enrolled, completed, evaluations, mean = db.session.execute(
+        select(func.count(Enrolment.id), func.count(rounds.c.enrolment_id),
+               func.coalesce(func.sum(case((evaluated, 1), else_=0)), 0), func.coalesce(func.avg(seconds), 0))
+        .outerjoin(rounds, rounds.c.enrolment_id == Enrolment.id).where(Enrolment.course_id == course.id)).one()
+    return Summary(enrolled, completed, evaluations, int(mean or 0) // 60)
 
 
 ENROLMENT_HEADER = ["Learner", "Email", "Profession", "Version", "Enrolled (UTC)", "Completed (UTC)",
-                    "Minutes spent", "Best quiz score %", "Evaluation submitted"]
+                    "Rounds completed", "Minutes spent", "Best quiz score %", "Evaluation submitted"]
 
 
 def enrolment_rows(course: Course, *, page: int | None = None, per_page: int = 50):
-    """Enrolment rows (for the page: one page of them and the total; for CSV: all)."""
+    """Enrolment rows (for the page: one page of them and the total; for CSV: all).
+
+    "Completed" is the latest completed round, also while the learner retakes the course; minutes,
+    the best quiz score and the evaluation cover every round."""
     best = (select(QuizAttempt.enrolment_id, func.max(QuizAttempt.score_pct).label("best"))
             .group_by(QuizAttempt.enrolment_id).subquery())
-    query = (select(Enrolment, User, CourseVersion.number, best.c.best)
+    rounds = _rounds(course)
+    seconds, evaluated = _totals(rounds)
+    query = (select(Enrolment.enrolled_at, User, CourseVersion.number, best.c.best, rounds.c.last, rounds.c.rounds,
+                    seconds.label("seconds"), evaluated.label("evaluated"))
              .join(User, User.id == Enrolment.user_id).join(CourseVersion, CourseVersion.id == Enrolment.version_id)
              .outerjoin(best, best.c.enrolment_id == Enrolment.id)
+             .outerjoin(rounds, rounds.c.enrolment_id == Enrolment.id)
              .where(Enrolment.course_id == course.id).order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc()))
     total = db.session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.course_id == course.id))
     if page is not None:
         query = query.limit(per_page).offset((page - 1) * per_page)
-    rows = [[user.full_name, user.email, user.profession_label, number,
-             e.enrolled_at.strftime("%Y-%m-%d %H:%M"),
-             e.completed_at.strftime("%Y-%m-%d %H:%M") if e.completed_at else "",
-             e.seconds_spent // 60, "" if score is None else score,
-             "yes" if e.evaluation_submitted_at else "no"]
-            for e, user, number, score in db.session.execute(query).all()]
+    rows = [[user.full_name, user.email, user.profession_label, number, enrolled_at.strftime("%Y-%m-%d %H:%M"),
+             last.strftime("%Y-%m-%d %H:%M") if last else "", done or 0, int(spent or 0) // 60,
+             "" if score is None else score, "yes" if was_evaluated else "no"]
+            for enrolled_at, user, number, score, last, done, spent, was_evaluated in db.session.execute(query).all()]
     return rows, total
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lms.orgs.models import Membership
 from lms.users.models import User
-from tests.factories import make_member, make_org, make_user
+from tests.factories import make_member, make_org
 
 
 def stamp(db, user):

@@ -208,3 +208,34 @@ def test_one_history_row_per_round_in_the_database(db):
             db.session.add(CourseCompletion(enrolment_id=enrolment.id, user_id=enrolment.user_id, course_id=course.id,
                                             version_id=enrolment.version_id, round=1, completed_at=NOW))
     assert db.session.scalar(select(func.count()).select_from(CourseCompletion)) == 1
+
+
+def test_educator_reports_keep_counting_a_learner_who_is_retaking(db):
+    """The summary and the enrolment rows read the completion history: a learner mid-retake has
+    still completed the course once, with the time and evaluation of that round."""
+    from courses import reports
+
+    course = _course()
+    retaker, finished, starter = make_user(), make_user(), make_user()
+    first = NOW + timedelta(hours=1)
+    enrolment = services.enrol(retaker, course, now=NOW)
+    enrolment.seconds_spent = 1800  # 30 minutes in round 1 (as the lesson timer would have counted)
+    _finish(enrolment, first)
+    round_one = retakes.completions_for(enrolment)[0].seconds_spent
+    assert round_one >= 1800
+    _finish(services.enrol(finished, course, now=NOW), first)
+    services.enrol(starter, course, now=NOW)
+    retakes.retake(retaker, enrolment, now=YEAR_LATER)
+    enrolment.seconds_spent = 600  # 10 minutes into round 2
+    db.session.flush()
+
+    summary = reports.summary(course)
+    assert (summary.enrolled, summary.completed, summary.evaluations) == (3, 2, 2)
+    rows, total = reports.enrolment_rows(course)
+    by_email = {row[1]: dict(zip(reports.ENROLMENT_HEADER, row)) for row in rows}
+    mine = by_email[retaker.email]
+    assert total == 3
+    assert mine["Completed (UTC)"] == first.strftime("%Y-%m-%d %H:%M") and mine["Rounds completed"] == 1
+    assert mine["Minutes spent"] == (round_one + 600) // 60 and mine["Evaluation submitted"] == "yes"
+    assert by_email[starter.email]["Completed (UTC)"] == "" and by_email[starter.email]["Rounds completed"] == 0
+    assert by_email[starter.email]["Evaluation submitted"] == "no"
