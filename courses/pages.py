@@ -9,11 +9,10 @@ preview) are built every time and never cached.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask import get_template_attribute
 from markupsafe import Markup
-
-from datetime import datetime
 
 from courses.models import Course, CourseVersion
 from lms.cache import LocalCache
@@ -42,6 +41,7 @@ class VersionView:
     accreditation_statement: str
     modules: tuple[ModuleLine, ...]
     has_evaluation: bool
+    expires_on: date | None
     about_html: Markup
     disclosures_html: Markup
     credit_html: Markup
@@ -63,7 +63,7 @@ def _build(version: CourseVersion) -> VersionView:
         summary=version.summary, accreditation_statement=version.accreditation_statement,
         modules=tuple(ModuleLine(m.title, tuple(LessonLine(lesson.id, lesson.title, lesson.kind_label)
                                                  for lesson in m.lessons)) for m in version.modules),
-        has_evaluation=bool(version.evaluation_items), about_html=part("about"),
+        has_evaluation=bool(version.evaluation_items), expires_on=version.expires_on, about_html=part("about"),
         disclosures_html=part("disclosures"), credit_html=part("credit"))
 
 

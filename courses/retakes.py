@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from courses.models import Course, CourseCompletion, Enrolment
-from courses.services import LearningError, open_version
+from courses.services import LearningError, closed_reason
 from lms.extensions import db
 
 
@@ -28,15 +28,16 @@ def completions_for(enrolment: Enrolment) -> list[CourseCompletion]:
                                    .options(joinedload(CourseCompletion.version)).order_by(CourseCompletion.round)))
 
 
-def retake_refusal(enrolment: Enrolment, course: Course, today: date) -> str | None:
-    """Why ``enrolment`` cannot start another round now, or None when it can."""
+def retake_refusal(enrolment: Enrolment, course: Course, today: date, *, current=None) -> str | None:
+    """Why ``enrolment`` cannot start another round now, or None when it can.
+
+    ``current``: the course's current version, or anything with its ``expires_on`` (the course
+    page passes its cached view); read from the course when not given."""
     if enrolment.completed_at is None:
         return "You can retake this course once you have completed it."
-    try:
-        open_version(course, today)
-    except LearningError as exc:
-        return str(exc)
-    return None
+    if current is None and course.current_version_id is not None:
+        current = course.current_version
+    return closed_reason(course, current.expires_on if current is not None else None, today)
 
 
 def retake(user, enrolment: Enrolment, *, now: datetime) -> Enrolment:

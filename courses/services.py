@@ -63,13 +63,21 @@ def load_version(version_id: int) -> CourseVersion:
 # --- enrolment and progress -------------------------------------------------------------------
 
 
+def closed_reason(course: Course, expires_on: date | None, today: date) -> str | None:
+    """Why ``course`` takes no one today (``expires_on``: its current version's expiry), or None."""
+    if course.current_version_id is None or course.archived_at is not None:
+        return "This course is not open for enrolment."
+    if expires_on and expires_on < today:
+        return "This course has expired."
+    return None
+
+
 def open_version(course: Course, today: date) -> CourseVersion:
     """The version a learner starts now, or ``LearningError`` when the course takes no one."""
     version = course.current_version
-    if version is None or course.archived_at is not None:
-        raise LearningError("This course is not open for enrolment.")
-    if version.expires_on and version.expires_on < today:
-        raise LearningError("This course has expired.")
+    reason = closed_reason(course, version.expires_on if version is not None else None, today)
+    if reason:
+        raise LearningError(reason)
     return version
 
 

@@ -93,3 +93,39 @@ def test_only_your_own_enrolment_and_only_by_post_with_csrf(client, make_client,
     assert _enrolment(db, learner, course).round == 1
     assert make_client().post(f"/courses/{course.id}/retake", {"confirm": "y"}).status_code == 302  # to log in
     assert _enrolment(db, learner, course).round == 1
+
+
+def test_the_retake_offer_follows_the_current_versions_expiry(client, db, course, monkeypatch):
+    """The course page decides from its cached view of the course's current version: an expired
+    course offers no retake; a newer version published later offers it again."""
+    from datetime import datetime, timedelta, timezone
+
+    from courses import authoring, workflow
+    from courses.authoring import CourseDetails
+    from courses.views import learning
+    from lms.users.models import User
+
+    learner = make_user()
+    client.login(learner)
+    _finish(client, course)
+    assert "Retake this course" in client.get(f"/courses/{course.id}").text
+
+    later = datetime(2029, 6, 2, 12, 0, tzinfo=timezone.utc)  # the day after the version expired
+    monkeypatch.setattr(learning, "now", lambda: later)
+    page = client.get(f"/courses/{course.id}").text
+    assert "Retake this course" not in page
+    assert client.post(f"/courses/{course.id}/retake", {"confirm": "y"}).status_code == 302
+    assert _enrolment(db, learner, course).round == 1  # refused: the course has expired
+
+    author = db.session.get(User, course.created_by_id)
+    draft = workflow.new_version(author, course, now=later)
+    details = CourseDetails(**{**{f: getattr(draft, f) for f in (
+        "title", "summary", "description", "objectives", "format", "estimated_minutes", "accreditation_statement")},
+        "release_on": later.date(), "expires_on": later.date() + timedelta(days=700),
+        "topics": ("pain management/opioids",), "specialties": (), "professions": ()})
+    authoring.update_details(author, course, details, now=later)
+    workflow.submit_for_review(author, course, now=later)
+    workflow.publish(author, course, now=later)
+    db.session.commit()
+    assert _enrolment(db, learner, course).version_id != course.current_version_id
+    assert "Retake this course" in client.get(f"/courses/{course.id}").text
