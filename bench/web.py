@@ -43,6 +43,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 LUA = ROOT / "bench" / "wrk_report.lua"
 PASSWORD = "continuum-scale-2026"
+# Every request of the run (login, checks, wrk) sends this one User-Agent, as one browser would.
+# Flask-Login's session protection hashes the User-Agent into the session; a login from one agent
+# replayed from another marks the session "not fresh" and re-signs the cookie on every response,
+# which a real browser (which keeps the new cookie) would pay once, not on every request.
+USER_AGENT = "continuum-bench/1 (wrk)"
 # Targets the issue sets (2 cores, PostgreSQL, large preset, 16 connections).
 TARGET_RATIO = 0.5
 TARGET_P95_MS = 100.0
@@ -106,6 +111,7 @@ class Server:
 def login(base: str, email: str) -> str:
     """Log in through the real form (CSRF token included) and return the Cookie header value."""
     http = requests.Session()
+    http.headers["User-Agent"] = USER_AGENT
     page = http.get(base + "/auth/login", timeout=10)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or \
         re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
@@ -207,10 +213,12 @@ def build_pages(base: str, found: dict) -> tuple[list[Page], list[str]]:
 
 def check(base: str, page: Page) -> None:
     for path, cookie in page.targets:
-        response = requests.get(base + path, headers={"Cookie": cookie} if cookie else {}, allow_redirects=False,
-                                timeout=30)
+        response = requests.get(base + path, headers={"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})},
+                                allow_redirects=False, timeout=30)
         if response.status_code != 200:
             raise RuntimeError(f"{page.name}: GET {path} answered {response.status_code}, not 200")
+        if cookie and "Set-Cookie" in response.headers:
+            raise RuntimeError(f"{page.name}: GET {path} re-sent the session cookie (the session changed on a read)")
 
 
 def settle(base: str, limit_s: float = 120.0) -> None:
@@ -234,7 +242,7 @@ def run_wrk(base: str, page: Page, seconds: int, connections: int, threads: int)
             f.write(f"{path}\t{cookie}\n")
     try:
         out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-                              "--timeout", "30s", "-s", str(LUA), base, "--", f.name],
+                              "--timeout", "30s", "-s", str(LUA), base, "--", f.name, USER_AGENT],
                              capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     finally:
         os.unlink(f.name)

@@ -1,9 +1,12 @@
 -- wrk script for bench/web.py: cycles through "path<TAB>cookie" lines read from the file given
--- after "--", sends "Connection: close" on every request, and prints a JSON summary at the end.
+-- after "--", sends "Connection: close" and the User-Agent given after the file (the one the
+-- logins used) on every request, and prints a JSON summary at the end.
 local targets = {}
 local index = 0
+local agent = nil
 
 function init(args)
+  agent = args[2]
   for line in io.lines(args[1]) do
     local path, cookie = line:match("^([^\t]*)\t?(.*)$")
     if path and #path > 0 then
@@ -17,6 +20,7 @@ function request()
   index = index % #targets + 1
   local t = targets[index]
   local headers = {["Connection"] = "close"}
+  if agent and #agent > 0 then headers["User-Agent"] = agent end
   if t.cookie and #t.cookie > 0 then headers["Cookie"] = t.cookie end
   return wrk.format("GET", t.path, headers)
 end
