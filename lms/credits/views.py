@@ -133,7 +133,7 @@ def transcript():
 # A learner's rendered totals and ledger lines by (learner, dashboard_version, date range): every credit
 # entry written gives its learner a new stamp in the same transaction (lms.invalidation), so a kept
 # rendering is never behind the ledger, in this process or another.
-_ledgers = LocalCache(size=10_000)
+_ledgers = LocalCache(size=4096)  # rendered HTML: a few KB each, bounded like the dashboard parts
 
 
 def _ledger_html(learner_id: int, start: date | None, end: date | None) -> Markup:
