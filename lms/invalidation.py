@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import event, inspect, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session, object_session
 
 from lms.types import new_version_stamp
 
@@ -78,17 +78,34 @@ def _changed(obj, attrs: frozenset[str] | None) -> bool:
     return any(state.attrs[name].history.has_changes() for name in attrs if name in state.mapper.attrs)
 
 
-# What moves a meeting page's kept action items (``meetings.pages.action_items``).
+# What moves a meeting's kept action items and people (``meetings.pages.action_items``,
+# ``meetings.services.meeting_people``: co-hosts, the host's and the organisation's names).
 _MEETING_WATCH: Watch = {
     "ActionItem": (None, "meeting", "meeting_id"),
-    "User": (frozenset({"first_name", "last_name", "email"}), "owner", "id"),
+    "MeetingCohost": (None, "meeting", "meeting_id"),
+    "Meeting": (frozenset({"host_id", "org_id"}), "meeting", "id"),
+    "User": (frozenset({"first_name", "last_name", "email"}), "person", "id"),
+    "Organisation": (frozenset({"name"}), "org", "id"),
 }
+
+
+# Rows the flush deleted as orphans (a co-host dropped from ``meeting.cohosts``, a member removed from
+# ``team.members``): the unit of work deletes them without listing them in ``session.deleted``, so a
+# mapper event records every deleted object for the ``after_flush`` listener.
+_ORPHANS = "lms.invalidation.deleted"
+
+
+def _record_delete(_mapper, _connection, target) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(_ORPHANS, []).append(target)
 
 
 def _collect(session: Session, watch: Watch) -> dict[str, set[int]]:
     """Ids of what the flushed objects point at, by kind."""
     found: dict[str, set[int]] = defaultdict(set)
-    for objs, always in ((session.new, True), (session.deleted, True), (session.dirty, False)):
+    deleted = [*session.deleted, *session.info.get(_ORPHANS, ())]
+    for objs, always in ((session.new, True), (deleted, True), (session.dirty, False)):
         for obj in objs:
             watched = watch.get(type(obj).__name__)
             if watched is None:
@@ -160,17 +177,25 @@ def _bump_meetings(session: Session) -> None:
     where = []
     if found["meeting"]:
         where.append(Meeting.id.in_(found["meeting"]))
-    if found["owner"]:
-        where.append(Meeting.id.in_(select(ActionItem.meeting_id).where(ActionItem.owner_id.in_(found["owner"]))))
+    if found["person"]:  # an action item's owner or the host
+        where.append(Meeting.id.in_(select(ActionItem.meeting_id).where(ActionItem.owner_id.in_(found["person"]))))
+        where.append(Meeting.host_id.in_(found["person"]))
+    if found["org"]:
+        where.append(Meeting.org_id.in_(found["org"]))
     _stamp(session, Meeting, "page_version", where)
 
 
 def _after_flush(session: Session, _context) -> None:
-    _bump_users(session)
-    _bump_orgs(session)
-    _bump_meetings(session)
+    try:
+        _bump_users(session)
+        _bump_orgs(session)
+        _bump_meetings(session)
+    finally:
+        session.info.pop(_ORPHANS, None)
 
 
 def register() -> None:
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
+    if not event.contains(Mapper, "after_delete", _record_delete):
+        event.listen(Mapper, "after_delete", _record_delete)

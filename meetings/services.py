@@ -11,15 +11,17 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, or_, select
 
 from lms.audit.services import record
+from lms.cache import LocalCache
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, TeamMember
 from lms.permissions import has_role, is_admin, membership
-from lms.users.models import User
+from lms.users.models import User, full_name_of
 from meetings import jitsi
 from meetings.models import (CATEGORIES, RECURRENCES, ActionItem, CalendarFeed, Meeting, MeetingCohost, MeetingCredit,
                              MeetingEvaluation, MeetingInvitee, MeetingTeam, MinutesAcknowledgement)
@@ -58,20 +60,49 @@ def can_schedule(user, org) -> bool:
     return has_role(user, org.id, "educator")
 
 
+class MeetingPeople(NamedTuple):
+    """Who runs a meeting and whose it is, as its page and every access check need them."""
+
+    cohost_ids: frozenset[int]
+    host_name: str | None
+    org_name: str
+
+
+# By (meeting id, ``meeting.page_version``): adding or removing a co-host, a new host, the host's new
+# name and the organisation's new name each replace the stamp (``lms.invalidation``).
+_people = LocalCache(size=5_000)
+
+
+def meeting_people(meeting: Meeting) -> MeetingPeople:
+    return _people.get_or_make((meeting.id, meeting.page_version), lambda: _read_people(meeting))
+
+
+def _read_people(meeting: Meeting) -> MeetingPeople:
+    cohosts = frozenset(db.session.scalars(select(MeetingCohost.user_id).where(MeetingCohost.meeting_id == meeting.id)))
+    org_name, *host = db.session.execute(
+        select(Organisation.name, User.first_name, User.last_name, User.email)
+        .outerjoin(User, User.id == meeting.host_id).where(Organisation.id == meeting.org_id)).one()
+    return MeetingPeople(cohosts, full_name_of(*host) if meeting.host_id and host[2] else None, org_name)
+
+
+def is_cohost(user, meeting: Meeting) -> bool:
+    return user.id in meeting_people(meeting).cohost_ids
+
+
 def can_host(user, meeting: Meeting) -> bool:
     """The host, a co-host, a manager of the organisation or a site admin runs the meeting."""
     if not getattr(user, "is_authenticated", False):
         return False
     if is_admin(user) or meeting.host_id == user.id:
         return True
-    if any(c.user_id == user.id for c in meeting.cohosts):
+    if is_cohost(user, meeting):
         return membership(user, meeting.org_id) is not None
     return has_role(user, meeting.org_id, "manager")
 
 
 def is_moderator(user, meeting: Meeting) -> bool:
     """Moderator rights in the room: the host and co-hosts only (not every manager)."""
-    return meeting.host_id == user.id or any(c.user_id == user.id for c in meeting.cohosts)
+    return meeting.host_id == user.id or is_cohost(user, meeting)
 
 
 def is_invited(user, meeting: Meeting) -> bool:
@@ -82,7 +113,7 @@ def is_invited(user, meeting: Meeting) -> bool:
         return False
     if meeting.open_to_org or meeting.host_id == user.id:
         return True
-    if any(i.user_id == user.id for i in meeting.invitees) or any(c.user_id == user.id for c in meeting.cohosts):
+    if is_cohost(user, meeting) or any(i.user_id == user.id for i in meeting.invitees):
         return True
     team_ids = [t.team_id for t in meeting.teams]
     return bool(team_ids) and db.session.scalar(select(exists().where(

@@ -34,10 +34,10 @@ def get_meeting_or_404(meeting_id: int, *, host: bool = False) -> Meeting:
     return _meeting_and_hosting(meeting_id, host=host)[0]
 
 
-def _meeting_and_hosting(meeting_id: int, *, host: bool = False, options=()) -> tuple[Meeting, bool]:
+def _meeting_and_hosting(meeting_id: int, *, host: bool = False) -> tuple[Meeting, bool]:
     """``get_meeting_or_404``, with whether the user hosts it (checked once, then reused by the page)."""
-    # Co-hosts are few and every access check reads them: loaded with the meeting, not after it.
-    meeting = db.session.get(Meeting, meeting_id, options=[joinedload(Meeting.cohosts), *options])
+    # Every access check reads the co-hosts: kept per meeting stamp (services.meeting_people), not loaded.
+    meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         abort(404)
     if not is_admin(current_user) and membership(current_user, meeting.org_id) is None:
@@ -266,7 +266,7 @@ def cancel(meeting_id: int):
 @bp.route("/<int:meeting_id>")
 @login_required
 def show(meeting_id: int):
-    meeting, hosting = _meeting_and_hosting(meeting_id, options=[joinedload(Meeting.host), joinedload(Meeting.org)])
+    meeting, hosting = _meeting_and_hosting(meeting_id)
     now = utcnow()
     me = _me()
     can_join, join_reason = services.join_window(meeting, now, current_app.config["MEETING_JOIN_EARLY_MINUTES"])
@@ -286,6 +286,7 @@ def show(meeting_id: int):
     return render_template(
         "meetings/show.html", meeting=meeting, now=now, hosting=hosting, can_join=can_join, join_reason=join_reason,
         occurrence=services.current_occurrence(meeting, now), items=items, acknowledged_at=mine.acknowledged_at,
+        people=services.meeting_people(meeting),
         attended=attended,
         evaluated=evaluated, action_form=action_form, minutes_form=minutes_form, form=ConfirmForm(),
         claim_available="credits.claim" in views and meeting.is_accredited,

@@ -174,3 +174,35 @@ def test_kept_action_items_follow_adds_toggles_and_renamed_owners(client, db):
     owner.last_name = "Murray Hopper"  # a profile edit elsewhere
     db.session.commit()
     assert "Grace Murray Hopper" in reader.get(url).text
+
+
+def test_a_new_or_removed_cohost_and_renamed_host_and_organisation_show_at_once(client, db):
+    """Co-host ids and the host's and organisation's names are kept per meeting stamp: each change
+    (here through the host's edit form, as another worker would take it) shows on the next request."""
+    org = make_org(name="Harbour Clinic")
+    host = make_member(org, role="manager").user
+    deputy = make_member(org).user
+    meeting = make_meeting(org, host, open_to_org=True)
+    db.session.commit()
+    deputy_browser = client.__class__(client.app).login(deputy)
+    url = f"/meetings/{meeting.id}"
+    for _ in range(2):
+        page = deputy_browser.get(url).text
+        assert "Attendance report" not in page and "Harbour Clinic" in page
+    assert deputy_browser.get(f"{url}/attendance").status_code == 403
+
+    client.login(host)
+    form = schedule_form(open_to_org="y", cohost_ids=str(deputy.id))
+    assert client.post(f"{url}/edit", form).status_code == 302
+    assert "Attendance report" in deputy_browser.get(url).text
+    assert deputy_browser.get(f"{url}/attendance").status_code == 200
+
+    assert client.post(f"{url}/edit", schedule_form(open_to_org="y")).status_code == 302
+    assert "Attendance report" not in deputy_browser.get(url).text
+    assert deputy_browser.get(f"{url}/attendance").status_code == 403
+
+    host.first_name, host.last_name = "Rosalind", "Franklin"
+    org.name = "Harbour Health Centre"
+    db.session.commit()
+    page = deputy_browser.get(url).text
+    assert "hosted by Rosalind Franklin" in page and "Harbour Health Centre" in page and "Harbour Clinic" not in page
