@@ -358,7 +358,8 @@ class Enrolment(db.Model):
 class CourseCompletion(db.Model):
     """One row each time a learner completes a round of a course: the history a retake keeps.
 
-    Append-only: the app inserts these and never changes or deletes them (compliance evidence).
+    Append-only: the app inserts these and never changes or deletes them (compliance evidence), and
+    the database refuses UPDATE and DELETE (migration ``f1a2b3c4d5e6``), as for the credit ledger.
     """
 
     __tablename__ = "course_completion"

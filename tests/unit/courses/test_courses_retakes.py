@@ -239,3 +239,25 @@ def test_educator_reports_keep_counting_a_learner_who_is_retaking(db):
     assert mine["Minutes spent"] == (round_one + 600) // 60 and mine["Evaluation submitted"] == "yes"
     assert by_email[starter.email]["Completed (UTC)"] == "" and by_email[starter.email]["Rounds completed"] == 0
     assert by_email[starter.email]["Evaluation submitted"] == "no"
+
+
+@pytest.mark.parametrize("statement", ["UPDATE course_completion SET completed_at = completed_at",
+                                       "DELETE FROM course_completion"])
+def test_the_database_refuses_to_change_or_remove_a_completion(db, statement):
+    from sqlalchemy import text
+
+    enrolment = _finish(services.enrol(make_user(), _course(), now=NOW), NOW + timedelta(hours=1))
+    db.session.flush()
+    with pytest.raises(Exception, match="append-only"):
+        with db.session.begin_nested():
+            db.session.execute(text(f"{statement} WHERE enrolment_id = {enrolment.id}"))
+    assert len(retakes.completions_for(enrolment)) == 1
+
+
+def test_the_orm_cannot_change_a_completion_either(db):
+    enrolment = _finish(services.enrol(make_user(), _course(), now=NOW), NOW + timedelta(hours=1))
+    (completion,) = retakes.completions_for(enrolment)
+    completion.completed_at = NOW - timedelta(days=30)  # backdating evidence
+    with pytest.raises(Exception, match="append-only"):
+        db.session.flush()
+    db.session.rollback()
