@@ -213,8 +213,8 @@ def build_pages(base: str, found: dict) -> tuple[list[Page], list[str]]:
 
 def check(base: str, page: Page) -> None:
     for path, cookie in page.targets:
-        response = requests.get(base + path, headers={"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})},
-                                allow_redirects=False, timeout=30)
+        headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
+        response = requests.get(base + path, headers=headers, allow_redirects=False, timeout=30)
         if response.status_code != 200:
             raise RuntimeError(f"{page.name}: GET {path} answered {response.status_code}, not 200")
         if cookie and "Set-Cookie" in response.headers:

@@ -148,7 +148,8 @@ class CatalogView:
     topics: list[str]
 
 
-def browse(filters: CatalogFilters, *, today: date, page: int, per_page: int, epoch: tuple | None = None) -> CatalogView:
+def browse(filters: CatalogFilters, *, today: date, page: int, per_page: int,
+           epoch: tuple | None = None) -> CatalogView:
     """A page of the catalog with its filter menus, from this process's copy while the catalog is unchanged
     (``epoch``: ``catalog_epoch()`` if the caller has read it already)."""
     epoch = catalog_epoch() if epoch is None else epoch

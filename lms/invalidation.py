@@ -101,20 +101,22 @@ def _record_delete(_mapper, _connection, target) -> None:
         session.info.setdefault(_ORPHANS, []).append(target)
 
 
-def _collect(session: Session, watch: Watch) -> dict[str, set[int]]:
-    """Ids of what the flushed objects point at, by kind."""
-    found: dict[str, set[int]] = defaultdict(set)
+def _collect(session: Session, watches: tuple[Watch, ...]) -> list[dict[str, set[int]]]:
+    """For each watch, the ids of what the flushed objects point at, by kind (one pass over the flush)."""
+    found: list[dict[str, set[int]]] = [defaultdict(set) for _ in watches]
     deleted = [*session.deleted, *session.info.get(_ORPHANS, ())]
     for objs, always in ((session.new, True), (deleted, True), (session.dirty, False)):
         for obj in objs:
-            watched = watch.get(type(obj).__name__)
-            if watched is None:
-                continue
-            attrs, kind, column = watched
-            if always or _changed(obj, attrs):
-                value = getattr(obj, column)
-                if value is not None:
-                    found[kind].add(value)
+            name = type(obj).__name__
+            for watch, ids in zip(watches, found):
+                watched = watch.get(name)
+                if watched is None:
+                    continue
+                attrs, kind, column = watched
+                if always or _changed(obj, attrs):
+                    value = getattr(obj, column)
+                    if value is not None:
+                        ids[kind].add(value)
     return found
 
 
@@ -127,8 +129,7 @@ def _stamp(session: Session, model, column: str, where: list) -> None:
             session.expire(obj, [column])
 
 
-def _bump_users(session: Session) -> None:
-    found = _collect(session, _USER_WATCH)
+def _bump_users(session: Session, found: dict[str, set[int]]) -> None:
     if not found:
         return
     from courses.models import Enrolment
@@ -147,8 +148,7 @@ def _bump_users(session: Session) -> None:
     _stamp(session, User, "dashboard_version", where)
 
 
-def _bump_orgs(session: Session) -> None:
-    found = _collect(session, _ORG_WATCH)
+def _bump_orgs(session: Session, found: dict[str, set[int]]) -> None:
     if not found:
         return
     from lms.orgs.models import Membership, Organisation, Team
@@ -168,8 +168,7 @@ def _bump_orgs(session: Session) -> None:
     _stamp(session, Organisation, "training_version", where)
 
 
-def _bump_meetings(session: Session) -> None:
-    found = _collect(session, _MEETING_WATCH)
+def _bump_meetings(session: Session, found: dict[str, set[int]]) -> None:
     if not found:
         return
     from meetings.models import ActionItem, Meeting
@@ -187,9 +186,10 @@ def _bump_meetings(session: Session) -> None:
 
 def _after_flush(session: Session, _context) -> None:
     try:
-        _bump_users(session)
-        _bump_orgs(session)
-        _bump_meetings(session)
+        users, orgs, meetings = _collect(session, (_USER_WATCH, _ORG_WATCH, _MEETING_WATCH))
+        _bump_users(session, users)
+        _bump_orgs(session, orgs)
+        _bump_meetings(session, meetings)
     finally:
         session.info.pop(_ORPHANS, None)
 

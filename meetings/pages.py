@@ -3,8 +3,9 @@
 The meeting's action items are kept per ``meeting.page_version``; the learner's own part (their
 minutes sign-off, credible attendance intervals and evaluation) per (user, ``dashboard_version``,
 meeting). Every write to those rows goes through the ORM and replaces the stamp in the same
-transaction (``lms.invalidation``), so a kept entry is never stale. Attendance is kept as the intervals, not as "attended": an open interval's span
-depends on the clock, so it is worked out on every request from the cached rows.
+transaction (``lms.invalidation``), so a kept entry is never stale. Attendance is kept as the
+intervals, not as "attended": an open interval's span depends on the clock, so it is worked out on
+every request from the cached rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from lms.extensions import db
 from lms.users.models import User, full_name_of
 from meetings.models import ActionItem, Meeting, MinutesAcknowledgement
 from meetings.services import has_evaluation
-from meetings.tracking import credible_intervals, credible_spans
+from meetings.tracking import credible_intervals, merged_spans
 
 
 class LearnerState(NamedTuple):
@@ -53,7 +54,7 @@ def learner_state(meeting: Meeting, user: User) -> LearnerState:
 
 
 def attended(meeting: Meeting, state: LearnerState, now: datetime) -> bool:
-    return bool(credible_spans(meeting, 0, now, intervals=state.intervals))
+    return bool(merged_spans(state.intervals, meeting, now))
 
 
 _items = LocalCache(size=5_000)

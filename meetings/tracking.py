@@ -375,10 +375,13 @@ def credible_intervals(meeting_id: int, user_id: int) -> list:
         AttendanceInterval.voided_at.is_(None), AttendanceInterval.evidence.in_(CREDIBLE_EVIDENCE))).all()
 
 
-def credible_spans(meeting: Meeting, user_id: int, now: datetime, intervals=None) -> list[Interval]:
-    """Merged credible presence; ``intervals`` (from ``credible_intervals``) if already read."""
-    rows = credible_intervals(meeting.id, user_id) if intervals is None else intervals
-    return merge_intervals(span(iv, meeting, now) for iv in rows)
+def merged_spans(intervals, meeting: Meeting, now: datetime) -> list[Interval]:
+    """The merged presence of ``intervals`` (rows or ``AttendanceInterval``s) at ``now``."""
+    return merge_intervals(span(iv, meeting, now) for iv in intervals)
+
+
+def credible_spans(meeting: Meeting, user_id: int, now: datetime) -> list[Interval]:
+    return merged_spans(credible_intervals(meeting.id, user_id), meeting, now)
 
 
 @dataclass(frozen=True)

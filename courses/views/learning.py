@@ -74,9 +74,8 @@ def show(course_id: int):
     if completions and "credits.claim" in current_app.view_functions:
         claim_url = url_for("credits.claim", kind="course", activity_id=course.id)
     can_retake = False
-    if enrolment is not None and enrolment.completed_at is not None and course.current_version_id is not None:
-        current = version if version.id == course.current_version_id else \
-            pages.version_view(course, course.current_version_id)
+    if enrolment is not None and enrolment.completed_at is not None:
+        current = pages.version_view(course, course.current_version_id) if course.current_version_id else None
         can_retake = retakes.retake_refusal(enrolment, course, now().date(), current=current) is None
     return render_template("courses/show.html", course=course, version=version, enrolment=enrolment, done=done,
                            form=ConfirmForm(), claim_url=claim_url, is_author=can_author(current_user, course),

@@ -14,11 +14,11 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from lms import activities
+from lms.cache import LocalCache
 from lms.credits import bp
 from lms.credits import services as credits
 from lms.credits.forms import ClaimForm, DateRangeForm, ExternalCreditForm, credit_type_choices
 from lms.credits.models import CreditType, ExternalCredit
-from lms.cache import LocalCache
 from lms.csvexport import csv_response
 from lms.extensions import db
 from lms.pdf import render_pdf
@@ -126,7 +126,8 @@ def _date_range():
 def transcript():
     form, start, end = _date_range()
     user = current_user._get_current_object()
-    ledger = _ledgers.get_or_make((user.id, user.dashboard_version, start, end), lambda: _ledger_html(user.id, start, end))
+    ledger = _ledgers.get_or_make((user.id, user.dashboard_version, start, end),
+                                  lambda: _ledger_html(user.id, start, end))
     return render_template("lms/credits/transcript.html", ledger=ledger, form=form, args=request.args.to_dict())
 
 

@@ -160,7 +160,8 @@ def test_kept_action_items_follow_adds_toggles_and_renamed_owners(client, db):
         assert "No action items." in reader.get(url).text
 
     client.login(host)
-    added = client.post(f"/meetings/{meeting.id}/actions", {"text": "Restock the crash cart", "owner_id": str(owner.id)})
+    added = client.post(f"/meetings/{meeting.id}/actions",
+                        {"text": "Restock the crash cart", "owner_id": str(owner.id)})
     assert added.status_code == 302, added.text
     page = reader.get(url).text
     assert "Restock the crash cart" in page and "Grace Hopper" in page and ">Open<" in page
