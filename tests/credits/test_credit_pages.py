@@ -241,6 +241,20 @@ def test_the_kept_transcript_follows_every_ledger_entry_at_once(make_client, set
     assert "Revoked" in browser.get("/credits/transcript").text
 
 
+def test_the_kept_ledger_escapes_hostile_titles(make_client, acts, db):
+    """The kept ledger is Markup only because it is an autoescaped template's output: a hostile title
+    prints as text, on the first (rendered) visit and on the second (kept) one."""
+    org = make_org(name="<b>Org</b>", kind="provider")
+    learner = make_user(profession="physician_md")
+    info = acts.add(org=org, title="<script>alert(1)</script> Sepsis", designations={"ama_pra_1": D("1")})
+    acts.complete(learner, info)
+    browser = make_client().login(learner)
+    browser.post(f"/credits/claim/course/{info.id}", {"amount_ama_pra_1": "1", "attest": "y"})
+    for _ in range(2):
+        page = browser.get("/credits/transcript").text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Sepsis" in page and "<script>alert" not in page
+
+
 def _claims(acts, org, learners, n):
     for i in range(n):
         info = acts.add(org=org, title=f"Activity {i}")
