@@ -12,7 +12,7 @@ from typing import Callable
 
 from flask import Flask, current_app, has_app_context
 
-from lms.extensions import db
+from lms import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,12 @@ def _execute(app: Flask, func: Callable, args: tuple):
 
 def _run(func: Callable, args: tuple):
     try:
-        db.session.commit()  # the caller's work is already committed; this only ends its transaction
+        unit_of_work.commit()  # the caller's work is already committed; this only ends its transaction
         result = func(*args)
-        db.session.commit()
+        unit_of_work.commit()
         return result
     except Exception:
-        db.session.rollback()
+        unit_of_work.rollback()
         log.exception("job %s%r failed", _path(func), args)
         raise
 
