@@ -83,7 +83,3 @@ def send_reminders() -> None:
     click.echo(f"{training} training reminder{'' if training == 1 else 's'} and {digests} manager digest"
                f"{'' if digests == 1 else 's'} sent.")
 
-
-from lms.scale import seed_scale_command  # noqa: E402  (bulk seeding for benchmarks lives in its own module)
-
-lms_cli.add_command(seed_scale_command)
