@@ -1,6 +1,7 @@
 """Imports every package's models so the metadata (and Alembic) sees the whole schema."""
 
 from lms.audit.models import AuditEvent  # noqa: F401
+from lms.caching import CacheGeneration  # noqa: F401
 from lms.certificates.models import (  # noqa: F401
     BulkRun, Certificate, CertificateAsset, CertificateTemplate, CertificateTemplateVersion, SigningKey,
 )

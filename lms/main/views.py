@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import text
 
-from lms.cache import LocalCache
 from lms.extensions import db
 from lms.main import bp
 from lms.permissions import active_memberships
@@ -17,11 +16,6 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     return render_template("lms/main/index.html")
-
-
-# The learner's own parts of the dashboard (courses, licence requirements, profile gaps), rendered
-# once per user, dashboard version and day: nothing in them is shared, nothing holds a form.
-_learner_parts = LocalCache(4096)
 
 
 def _profile_gaps(user) -> list[str]:
@@ -53,8 +47,7 @@ def dashboard():
 
     user = current_user._get_current_object()
     now = utcnow()
-    profile_gaps, board_html, requirements_html = _learner_parts.get_or_make(
-        (user.id, user.dashboard_version, now.date()), lambda: _learner_parts_for(user, now))
+    profile_gaps, board_html, requirements_html = _learner_parts_for(user, now)
     return render_template("lms/main/dashboard.html", memberships=active_memberships(user), profile_gaps=profile_gaps,
                            board_html=board_html, requirements_html=requirements_html,
                            required_training=dashboard_block(user))

@@ -61,10 +61,9 @@ def dashboard(org_id: int):
     page = ListPage(m.people, max(request.args.get("page", 1, type=int) or 1, 1), PEOPLE_PER_PAGE)
     args = {k: v for k, v in (("team", filters["team_id"]), ("item", filters["item"]), ("status", filters["status"]),
                               ("leavers", "1" if filters["include_leavers"] else None)) if v}
-    # The matrix itself holds nothing of the reader: rendered once per matrix version, filters and page.
-    matrix_html = m.fragments.get_or_make((tuple(sorted(args.items())), page.page), lambda: Markup(render_template(
+    matrix_html = Markup(render_template(
         "lms/training/_matrix.html", org=org, m=m, page=page, args=args, labels=rules.STATUS_LABELS,
-        order=rules.STATUS_ORDER)))
+        order=rules.STATUS_ORDER))
     return render_template("lms/training/dashboard.html", org=org, m=m, filters=filters, args=args,
                            labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER, matrix_html=matrix_html)
 
