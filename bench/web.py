@@ -215,7 +215,7 @@ def sign_sessions(database_url: str, secret: str, user_ids: list[int]) -> dict[i
     os.environ.update(DATABASE_URL=database_url, SECRET_KEY=secret, CONTINUUM_ENV="production",
                       CONTINUUM_INSTANCE=tempfile.mkdtemp(prefix="continuum-bench-sign-"))
     try:
-        from flask import session
+        from flask import g, session
         from flask_login import login_user
         from flask_wtf.csrf import generate_csrf
         from sqlalchemy import select
@@ -233,6 +233,7 @@ def sign_sessions(database_url: str, secret: str, user_ids: list[int]) -> dict[i
             for user in users:
                 with app.test_request_context("/", headers={"User-Agent": USER_AGENT},
                                               environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+                    g.pop("csrf_token", None)  # Flask-WTF keeps the token on g, which this app context shares
                     login_user(user)
                     token = generate_csrf()
                     out[user.id] = (f"{name}={serializer.dumps(dict(session))}", token)
@@ -332,7 +333,20 @@ def check(base: str, page: Page, sample: int = 12) -> None:
         if response.status_code != 200:
             raise RuntimeError(f"{page.name}: {t.method} {t.path} answered {response.status_code}, not 200")
         if t.method == "GET" and t.cookie and "Set-Cookie" in response.headers:
-            raise RuntimeError(f"{page.name}: GET {t.path} re-sent the session cookie (the session changed on a read)")
+            raise RuntimeError(f"{page.name}: GET {t.path} re-sent the session cookie (the session changed on a read): "
+                               f"{_peek(response.headers['Set-Cookie'])} (sent {_peek(t.cookie)})")
+
+
+def _peek(cookie: str) -> str:
+    """What a session cookie holds (decoded, not verified), for error messages."""
+    import base64
+    import zlib
+
+    payload = cookie.split(";")[0].split("=", 1)[-1]
+    compressed = payload.startswith(".")
+    data = payload.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    return (zlib.decompress(raw) if compressed else raw).decode(errors="replace")
 
 
 def settle(base: str, limit_s: float = 120.0) -> None:
@@ -390,11 +404,12 @@ def run_wrk(base: str, page: Page, seconds: int, connections: int, threads: int)
 
 
 def run_mixed(base: str, reads: Page, writes: Page, seconds: int, connections: int, threads: int,
-              read_only_rps: float) -> tuple[dict, dict]:
+              read_only_rps: float, read_only_p50_ms: float) -> tuple[dict, dict]:
     """Reads with ``connections`` connections while two more connections send writes paced (wrk's
     ``delay``) to about ``MIXED_WRITE_SHARE`` of all requests, judged from the read-only rate."""
     write_rps = max(read_only_rps * MIXED_WRITE_SHARE / (1 - MIXED_WRITE_SHARE), 0.5)
-    delay_ms = int(2 * 1000 / write_rps)
+    # Each write connection sends, waits for the answer (about a read's latency), then waits the delay.
+    delay_ms = max(0, int(2 * 1000 / write_rps - read_only_p50_ms))
     writer = _start_wrk(base, writes, seconds, 2, 1, delay_ms)
     reader = _start_wrk(base, reads, seconds, connections, threads)
     return _finish_wrk(*reader, seconds), _finish_wrk(*writer, seconds)
@@ -444,7 +459,7 @@ def bench_database(url: str, args) -> dict:
             read_only = run_wrk(server.base, reads, args.duration, args.connections, args.threads)
             settle(server.base)
             mixed_reads, mixed_writes = run_mixed(server.base, reads, writes, args.duration, args.connections,
-                                                  args.threads, read_only["rps"])
+                                                  args.threads, read_only["rps"], read_only["p50_ms"])
             settle(server.base)
             share = mixed_writes["requests"] / max(1, mixed_writes["requests"] + mixed_reads["requests"])
             mixed = {"read_only": _plain(read_only), "reads": _plain(mixed_reads), "writes": _plain(mixed_writes),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from courses.models import (Course, CourseCompletion, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
                             Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
                             QuizResponse)
+from lms import caching
 from lms.extensions import db
 
 # Gaps longer than this between two signs of activity are not counted as time spent.
@@ -356,6 +357,7 @@ def refresh_completion(enrolment: Enrolment, *, now: datetime) -> bool:
     if version.require_evaluation and not s.evaluation_done:
         return False
     enrolment.completed_at = now
+    caching.bump_training_of_people([enrolment.user_id])  # a completion counts towards assigned training
     record = CourseCompletion(enrolment_id=enrolment.id, user_id=enrolment.user_id, course_id=enrolment.course_id,
                               version_id=enrolment.version_id, round=enrolment.round, completed_at=now,
                               evaluation_submitted_at=enrolment.evaluation_submitted_at,

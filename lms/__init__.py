@@ -103,7 +103,9 @@ def _init_login(app: Flask) -> None:
         user_id, _, nonce = (value or "").partition(".")
         if not user_id.isdigit() or not nonce:
             return None
-        user = db.session.get(User, int(user_id))
+        from lms.permissions import load_user_and_seats
+
+        user = load_user_and_seats(int(user_id))
         if user is None or not user.is_active or not hmac.compare_digest(user.session_nonce, nonce):
             return None
         return user

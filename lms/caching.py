@@ -10,7 +10,15 @@ catalog result pages, filter menus     ``generation("catalog")``, the filters,  
 a published course version's parts     the version id (and its course's          nothing: a published version
 (description, disclosures, credit,     creation time)                            is never edited
 outline)
+an organisation's compliance matrix    ``generation("training", org id)``, the   the services that change what
+(rendered, per filter and page)        day, the filters and the page             it counts: ``bump_training``
 =====================================  ========================================  ==============================
+
+``bump_training(org_ids)`` is called by the training services (assignments, recorded completions,
+roster imports), the organisation services (joiners, leavers, teams), and the few services of other
+packages that change an input of the matrix: a course completion and a minutes sign-off
+(``bump_training_of_people``), a newly published course title or edited minutes (the organisations
+assigning them). Lesson progress, heartbeats and everything else leave every key alone.
 
 A *generation* is a row of ``cache_generation`` (name -> value), read with one primary-key query.
 ``bump(name)`` gives it a new random value in the same transaction as the change, so every process
@@ -66,9 +74,26 @@ def init_app(app: Flask) -> None:
     cache.init_app(app, config=settings)
 
 
-def generation(name: str) -> int:
+def generation(name: str, object_id: int | None = None) -> int:
     """The generation's current value, as this transaction sees it (0 before its first bump)."""
+    name = name if object_id is None else f"{name}:{object_id}"
     return db.session.scalar(select(CacheGeneration.value).where(CacheGeneration.name == name)) or 0
+
+
+def bump_training(org_ids) -> None:
+    """The organisations' compliance changed: their matrices are rebuilt once this commits."""
+    for org_id in sorted(set(org_ids)):
+        bump(f"training:{org_id}")
+
+
+def bump_training_of_people(user_ids) -> None:
+    """Something that counts towards compliance changed for these people (a completion, a sign-off):
+    the organisations they belong to."""
+    from lms.orgs.models import Membership
+
+    user_ids = list(set(user_ids))
+    if user_ids:
+        bump_training(db.session.scalars(select(Membership.org_id).where(Membership.user_id.in_(user_ids))))
 
 
 def bump(name: str) -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, inspect, or_, select
 
+from lms import caching
 from lms.audit.services import record
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, TeamMember
@@ -309,6 +310,7 @@ def update_meeting(actor: User, meeting: Meeting, data: MeetingData, *, now: dat
     _apply(meeting, data)
     meeting.ical_sequence += 1
     meeting.updated_at = now
+    caching.bump_training([meeting.org_id])  # its title heads assigned minutes in the compliance matrix
     db.session.flush()
     db.session.expire(meeting, ["cohosts", "invitees", "teams"])
     record(actor, "meeting.update", meeting, now=now, org_id=meeting.org_id,
@@ -360,6 +362,7 @@ def join_window(meeting: Meeting, now: datetime, early_minutes: int) -> tuple[bo
 
 def save_minutes(actor: User, meeting: Meeting, minutes: str, *, now: datetime) -> None:
     meeting.minutes = minutes
+    caching.bump_training([meeting.org_id])  # minutes can be assigned reading
     meeting.minutes_updated_at = now
     meeting.minutes_updated_by_id = actor.id
     record(actor, "meeting.minutes", meeting, now=now, org_id=meeting.org_id)
@@ -388,6 +391,7 @@ def acknowledge_minutes(user: User, meeting: Meeting, *, now: datetime) -> Minut
     if ack is None:
         ack = MinutesAcknowledgement(meeting_id=meeting.id, user_id=user.id, acknowledged_at=now)
         db.session.add(ack)
+        caching.bump_training([meeting.org_id])
         record(user, "meeting.minutes_acknowledged", meeting, now=now, org_id=meeting.org_id)
         db.session.flush()
     return ack

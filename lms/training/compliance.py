@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -124,9 +125,16 @@ def load_assignments(org_ids) -> list[Assignment]:
         .order_by(Assignment.id)))
 
 
+@cache
+def _aliases():
+    """Built once (on first use, when every mapper is configured): an ``aliased()`` made per call
+    costs more Python than the query it is for."""
+    return aliased(CourseVersion), aliased(CourseVersion), aliased(User)
+
+
 def load_requirements(org_ids) -> list[Requirement]:
     """The organisations' current assignments with their titles and targets, in one query."""
-    current, draft, person = aliased(CourseVersion), aliased(CourseVersion), aliased(User)
+    current, draft, person = _aliases()
     a = Assignment
     rows = db.session.execute(
         select(a.id, a.org_id, a.item_kind, a.course_id, a.meeting_id, a.target_kind, a.target_user_id,
@@ -181,14 +189,16 @@ def load_people(org: Organisation, *, include_leavers: bool = False) -> list[Per
 
 
 def load_user_people(user: User) -> list[Person]:
-    """The user's active memberships, as people to evaluate (for their own dashboard)."""
-    rows = db.session.execute(select(*_PERSON_COLUMNS).join(User, User.id == Membership.user_id).where(
-        Membership.user_id == user.id, Membership.deactivated_at.is_(None))).all()
-    ids = [r[0] for r in rows]
-    team_rows = db.session.execute(
-        select(TeamMember.membership_id, Team.id, Team.name).join(Team, Team.id == TeamMember.team_id)
-        .where(TeamMember.membership_id.in_(ids))).all() if ids else []
-    return _people(rows, team_rows)
+    """The user's active memberships with their teams, as people to evaluate (for their own dashboard),
+    in one statement."""
+    rows = db.session.execute(
+        select(*_PERSON_COLUMNS, Team.id, Team.name).join(User, User.id == Membership.user_id)
+        .outerjoin(TeamMember, TeamMember.membership_id == Membership.id)
+        .outerjoin(Team, Team.id == TeamMember.team_id)
+        .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None))
+        .order_by(Team.name)).all()
+    people = {row[0]: row[:-2] for row in rows}
+    return _people(people.values(), [(row[0], row[-2], row[-1]) for row in rows if row[-2] is not None])
 
 
 def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[int, str], list[date]]:
@@ -340,12 +350,11 @@ def person_cells(person: Person, today: date) -> list[Cell]:
 
 def my_training(user: User, today: date) -> list[tuple[Person, Cell]]:
     """Everything ``user`` is required to do, across their organisations, most urgent first."""
-    if not active_memberships(user):
-        return []
-    people = load_user_people(user)
-    assignments = load_requirements({p.org_id for p in people})
+    org_ids = {m.org_id for m in active_memberships(user)}
+    assignments = load_requirements(org_ids) if org_ids else []
     if not assignments:
         return []
+    people = load_user_people(user)
     cells = evaluate(people, assignments, load_completions([user.id], assignments), today)
     by_id = {p.membership_id: p for p in people}
     rows = [(by_id[m_id], cell) for (m_id, _), cell in cells.items()]
