@@ -2,7 +2,7 @@
 generations that key the shared fragments (``lms.caching``).
 
 Revision ID: i13c01
-Revises: f1a2b3c4d5e6
+Revises: a13e5c7d9b01
 Create Date: 2026-12-03 08:40:00
 
 Reviewed by hand. ``user.dashboard_version``, ``organisation.training_version`` and
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'i13c01'
-down_revision = 'f1a2b3c4d5e6'
+down_revision = 'a13e5c7d9b01'
 branch_labels = None
 depends_on = None
 
