@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from lms import caching
 from lms.auth.passwords import hash_password
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, Team, TeamMember
@@ -162,5 +163,6 @@ def complete_course(user, course, at=None):
     db.session.flush()
     db.session.add(CourseCompletion(enrolment_id=e.id, user_id=user.id, course_id=course.id, version_id=e.version_id,
                                     round=1, completed_at=at))
+    caching.bump_training_of_people([user.id])  # as courses.services.refresh_completion does
     db.session.flush()
     return e

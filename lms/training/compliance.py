@@ -14,7 +14,7 @@ from functools import cache
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import Date, case, literal_column, null, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from courses.models import Course, CourseCompletion, CourseVersion
@@ -210,24 +210,27 @@ def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[i
     course_ids = {a.course_id for a in assignments if a.item_kind == "course"}
     meeting_ids = {a.meeting_id for a in assignments if a.item_kind == "minutes"}
     done: dict[tuple[int, str], list[date]] = defaultdict(list)
+    if not (course_ids or meeting_ids):
+        return done
+    # One statement (a round trip each costs more than the rows): every completed round counts (a
+    # retake renews a recurring assignment), sign-offs, and completions recorded by a manager.
+    parts = []
     if course_ids:
-        # Every completed round counts: a retake renews a recurring assignment.
-        for user_id, course_id, completed_at in db.session.execute(
-                select(CourseCompletion.user_id, CourseCompletion.course_id, CourseCompletion.completed_at).where(
-                    CourseCompletion.course_id.in_(course_ids), CourseCompletion.user_id.in_(user_filter))):
-            done[(user_id, f"course:{course_id}")].append(completed_at.date())
+        parts.append(select(CourseCompletion.user_id, literal_column("'course'"), CourseCompletion.course_id,
+                            CourseCompletion.completed_at, null().cast(Date)).where(
+            CourseCompletion.course_id.in_(course_ids), CourseCompletion.user_id.in_(user_filter)))
     if meeting_ids:
-        for user_id, meeting_id, at in db.session.execute(
-                select(MinutesAcknowledgement.user_id, MinutesAcknowledgement.meeting_id,
-                       MinutesAcknowledgement.acknowledged_at).where(
-                    MinutesAcknowledgement.meeting_id.in_(meeting_ids),
-                    MinutesAcknowledgement.user_id.in_(user_filter))):
-            done[(user_id, f"minutes:{meeting_id}")].append(at.date())
-    if course_ids or meeting_ids:
-        for record in db.session.scalars(select(TrainingRecord).where(
-                TrainingRecord.voided_at.is_(None), TrainingRecord.user_id.in_(user_filter),
-                TrainingRecord.course_id.in_(course_ids) | TrainingRecord.meeting_id.in_(meeting_ids))):
-            done[(record.user_id, record.item_key)].append(record.completed_on)
+        parts.append(select(MinutesAcknowledgement.user_id, literal_column("'minutes'"), MinutesAcknowledgement.meeting_id,
+                            MinutesAcknowledgement.acknowledged_at, null().cast(Date)).where(
+            MinutesAcknowledgement.meeting_id.in_(meeting_ids), MinutesAcknowledgement.user_id.in_(user_filter)))
+    parts.append(select(TrainingRecord.user_id, TrainingRecord.item_kind,
+                        case((TrainingRecord.item_kind == "course", TrainingRecord.course_id),
+                             else_=TrainingRecord.meeting_id),
+                        null().cast(CourseCompletion.completed_at.type), TrainingRecord.completed_on).where(
+        TrainingRecord.voided_at.is_(None), TrainingRecord.user_id.in_(user_filter),
+        TrainingRecord.course_id.in_(course_ids) | TrainingRecord.meeting_id.in_(meeting_ids)))
+    for user_id, kind, item_id, at, on in db.session.execute(union_all(*parts)):
+        done[(user_id, f"{kind}:{item_id}")].append(on if at is None else at.date())
     return done
 
 

@@ -56,7 +56,7 @@ def build(db, staff: int, items: int):
 
 
 def measure(client, db, org, manager) -> tuple[int, int]:
-    """Statements for the compliance page, looked at twice (nothing of it is kept: the same both times)."""
+    """Statements for the compliance page as nobody has seen it (cache emptied), then as kept."""
     client.login(manager)
     url = f"/training/orgs/{org.id}/compliance"
     client.get(url)  # warm caches (templates, login)
@@ -76,4 +76,4 @@ def test_dashboard_queries_do_not_grow_with_people_or_items(app, db, make_client
     large = measure(make_client(), db, big_org, big_manager)
     assert large == small, f"query counts (uncached, cached) grew: {small} -> {large}"
     assert large[0] <= 20
-    assert large[1] == large[0]
+    assert large[1] < large[0]  # a second look is the kept rendering (lms.caching)
