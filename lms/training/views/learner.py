@@ -24,6 +24,7 @@ from lms.training import bp, compliance, reports, rules, services
 from lms.training.forms import PreferenceForm, RecordForm
 from lms.training.models import Assignment, TrainingRecord
 from lms.types import utcnow
+from lms.unit_of_work import refuse
 
 PEOPLE_PER_PAGE = 50
 
@@ -105,8 +106,7 @@ def dashboard_pdf(org_id: int):
         return reports.inspection_pdf(org, compliance.matrix(org, _today(org), **filters), now=utcnow(),
                                       actor=current_user)
     except reports.ReportTooLarge as exc:
-        flash(str(exc), "warning")
-        return redirect(url_for("training.dashboard", org_id=org.id, **request.args))
+        return refuse(str(exc), url_for("training.dashboard", org_id=org.id, **request.args), "warning")
 
 
 @bp.route("/orgs/<int:org_id>/people/<int:membership_id>")
@@ -162,8 +162,7 @@ def start(assignment_id: int):
         enrolment = services.start_course(user, db.session.get(Assignment, cell.assignment.id),
                                           due_on=cell.state.due_on, now=utcnow())
     except services.TrainingError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("training.mine"))
+        return refuse(str(exc), url_for("training.mine"))
     if enrolment.disclosures_seen_at is None:
         return redirect(url_for("courses.disclosures", course_id=enrolment.course_id))
     return redirect(url_for("courses.resume", course_id=enrolment.course_id))
