@@ -107,7 +107,7 @@ class Server:
         self.proc = subprocess.Popen([_venv_bin("gunicorn"), "-c", str(ROOT / "lms" / "gunicorn_conf.py"),
                                       "--chdir", str(ROOT), "bench.floor_app:app"],
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy shared machine starts 4 workers slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited early; see {log}")
@@ -118,7 +118,7 @@ class Server:
                 pass
             time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
+        raise RuntimeError(f"gunicorn did not answer within 180 s; see {log}")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
