@@ -113,7 +113,7 @@ def test_key_pages_do_not_run_more_queries_on_more_data(app, db, make_client):
              for name in many if many[name] != few[name]}
     assert many == few, f"query counts grew with the data: {few} -> {many}; statements: {grown}"
     assert max(many.values()) <= 25, many
-    assert min(few.values()) >= 3, few  # the listener really saw the requests
+    assert min(few.values()) >= 2, few  # the listener really saw the requests (the user with their seats, then the page)
 
 
 def test_seeding_twice_with_one_tag_is_refused(db):
