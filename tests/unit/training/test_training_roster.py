@@ -146,18 +146,13 @@ def test_an_applied_import_cannot_be_applied_twice(db):
 
 @pytest.mark.slow
 def test_ten_thousand_rows_apply_in_one_transaction_and_again_change_nothing(db):
-    import time
-
     org = make_org()
     manager = make_member(org, role="manager").user
     data = csv_bytes(*[f"Person {i},p{i}@bulk.example.org,member,Team {i % 20},nurse,Nurse"
                        for i in range(roster.MAX_ROWS)])
-    start = time.perf_counter()
     _, summary = _import(org, manager, data)
-    took = time.perf_counter() - start
     assert summary["create"] == 10_000
     assert db.session.scalar(select(func.count()).select_from(Membership).where(Membership.org_id == org.id)) == 10_001
     assert db.session.scalar(select(func.count()).select_from(Team).where(Team.org_id == org.id)) == 20
-    assert took < 60, f"applying 10,000 rows took {took:.1f}s"
     _, again = _import(org, manager, data)
     assert (again["create"], again["none"]) == (0, 10_000)
