@@ -120,6 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.main import bp as main_bp
     from lms.mfa import bp as mfa_bp
     from lms.mfa import views as _mfa_views  # noqa: F401
+    from lms.scim import bp as scim_bp
+    from lms.scim import views as _scim_views  # noqa: F401
     from lms.main import views as _main_views  # noqa: F401
     from lms.orgs import bp as orgs_bp
     from lms.orgs import views as _orgs_views  # noqa: F401
@@ -138,7 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.certificates import views as _certificates_views  # noqa: F401
 
     for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, credits_bp, meetings_bp, courses_bp, certificates_bp,
-               training_bp, mfa_bp):
+               training_bp, mfa_bp, scim_bp):
         app.register_blueprint(bp)
     from lms.invalidation import register as watch_cached_pages
 

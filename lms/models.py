@@ -6,6 +6,7 @@ from lms.certificates.models import (  # noqa: F401
 )
 from lms.credits.models import CreditEntry, CreditType, ExternalCredit, ReminderLog, Requirement  # noqa: F401
 from lms.mfa.models import MfaPolicy, Passkey, RecoveryCode, TotpCredential  # noqa: F401
+from lms.scim.models import ScimGroup, ScimToken, ScimUser  # noqa: F401
 from lms.orgs.models import Invitation, Membership, Organisation, Team, TeamMember  # noqa: F401
 from lms.users.models import BoardCertification, Licence, User  # noqa: F401
 from meetings.models import (  # noqa: F401
