@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
@@ -31,10 +31,14 @@ class ScimUser(db.Model):
     """A membership as the identity provider manages it. The SCIM id is the membership's id."""
 
     __tablename__ = "scim_user"
+    __table_args__ = (Index("ix_scim_user_org_user_name", "org_id", "user_name"),)
 
     membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # The provider's identifier for the person (lower case), unique in the organisation; the account's
+    # sign-in email is the work email, which need not be the same.
+    user_name: Mapped[str] = mapped_column(String(255), default="")
     # The published attributes as last written (name parts, emails, display name, title, department):
     # returned as written, so the provider reads back what it sent.
     document: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -53,6 +57,8 @@ class ScimGroup(db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # How the provider labels each member (membership id -> display), returned as it sent it.
+    member_display: Mapped[dict] = mapped_column(JSON, default=dict)
     # DELETE detaches the team from the provider (404 for SCIM); the team and its history stay.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

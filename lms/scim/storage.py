@@ -8,6 +8,7 @@ membership is deactivated and every credit, certificate and training record stay
 from __future__ import annotations
 
 import dataclasses
+import secrets
 import hashlib
 import json
 from datetime import datetime
@@ -28,7 +29,7 @@ from scim2_models import (
 from scim2_models.path.expressions import CompareOperator, Comparison
 from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.audit.services import record
@@ -108,17 +109,23 @@ class OrgStorage(ScimStorage):
 
     def _user_data(self, m: Membership, scim: ScimUser | None, teams: list[Team]) -> dict[str, Any]:
         user = m.user
-        doc = dict(scim.document) if scim else {}
-        data: dict[str, Any] = {
-            "schemas": [USER_SCHEMA],
-            "id": str(m.id),
-            "userName": doc.get("userName") or user.email,
-            "name": doc.get("name") or {k: v for k, v in (("givenName", user.first_name),
-                                                          ("familyName", user.last_name)) if v},
-            "displayName": doc.get("displayName") or user.full_name,
-            "emails": doc.get("emails") or [{"value": user.email, "type": "work", "primary": True}],
-            "active": m.deactivated_at is None,
-        }
+        if scim is not None:  # what the provider wrote, as it wrote it
+            doc = dict(scim.document)
+            data: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": str(m.id),
+                                    "userName": doc.get("userName") or user.email}
+            for key in ("name", "displayName", "emails"):
+                if doc.get(key):
+                    data[key] = doc[key]
+            if doc.get("active") is not None or m.deactivated_at is not None:
+                data["active"] = m.deactivated_at is None
+        else:  # a member from before provisioning, as Continuum knows them
+            doc = {}
+            data = {"schemas": [USER_SCHEMA], "id": str(m.id), "userName": user.email,
+                    "name": {k: v for k, v in (("givenName", user.first_name), ("familyName", user.last_name)) if v},
+                    "displayName": user.full_name, "emails": [{"value": user.email, "type": "work", "primary": True}],
+                    "active": m.deactivated_at is None}
+            if not data["name"]:
+                data.pop("name")
         title = doc.get("title") if scim else (m.job_title or None)
         if title:
             data["title"] = title
@@ -129,8 +136,6 @@ class OrgStorage(ScimStorage):
         if doc.get("department"):
             data["schemas"].append(ENTERPRISE_SCHEMA)
             data[ENTERPRISE_SCHEMA] = {"department": doc["department"]}
-        if not data["name"]:
-            data.pop("name")
         data["meta"] = {"resourceType": "User", "created": _stamp(m.created_at),
                         "lastModified": _stamp(scim.updated_at if scim else m.created_at), "version": _version(data)}
         return data
@@ -139,9 +144,10 @@ class OrgStorage(ScimStorage):
         data: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": str(team.id), "displayName": team.name}
         if scim and scim.external_id:
             data["externalId"] = scim.external_id
+        labels = (scim.member_display or {}) if scim else {}
         if members:
-            data["members"] = [{"value": str(m.id), "display": m.user.full_name, "$ref": f"Users/{m.id}",
-                                "type": "User"} for m in members]
+            data["members"] = [{"value": str(m.id), "display": labels.get(str(m.id)) or m.user.full_name,
+                                "$ref": f"Users/{m.id}", "type": "User"} for m in members]
         data["meta"] = {"resourceType": "Group", "created": _stamp(team.created_at),
                         "lastModified": _stamp(scim.updated_at if scim else team.created_at),
                         "version": _version(data)}
@@ -225,8 +231,11 @@ class OrgStorage(ScimStorage):
         if attribute == "externalid":
             return [(ScimUser.external_id if name == "User" else ScimGroup.external_id) == value]
         if name == "User" and attribute == "username":
-            # userName is the account's email (SCIM refuses to make them differ), compared without case.
-            return [Membership.user_id.in_(select(User.id).where(func.lower(User.email) == value.strip().lower()))]
+            # Compared without case: the stored userName, or the email of a member SCIM never wrote.
+            value = value.strip().lower()
+            return [or_(ScimUser.user_name == value,
+                        ScimUser.membership_id.is_(None)
+                        & Membership.user_id.in_(select(User.id).where(func.lower(User.email) == value)))]
         if name == "Group" and attribute == "displayname":
             return [func.lower(Team.name) == value.lower()]
         return []
@@ -277,7 +286,8 @@ class OrgStorage(ScimStorage):
     @staticmethod
     def _document(resource: Resource[Any]) -> dict[str, Any]:
         data = resource.model_dump(mode="json")
-        doc = {key: data[key] for key in ("userName", "name", "displayName", "emails", "title") if data.get(key)}
+        doc = {key: data[key] for key in ("userName", "name", "displayName", "emails", "title", "active")
+               if data.get(key) is not None}
         department = (data.get(ENTERPRISE_SCHEMA) or {}).get("department")
         if department:
             doc["department"] = department
@@ -298,11 +308,50 @@ class OrgStorage(ScimStorage):
         except orgs.OrgError as exc:
             raise MutabilityException(detail=str(exc)) from None
 
+    def _account_email(self, resource: Resource[Any]) -> str | None:
+        """The sign-in email: the primary work email, else any email, else a userName that is one."""
+        emails = sorted(resource.emails or [], key=lambda e: not e.primary)
+        for candidate in [e.value for e in emails] + [resource.user_name]:
+            candidate = (candidate or "").strip().lower()
+            if _looks_like_email(candidate):
+                return candidate
+        if any(e.value for e in emails):
+            raise InvalidValueException(detail="emails must hold email addresses")
+        return None
+
+    def _placeholder_email(self) -> str:
+        # RFC 2606's .invalid never receives mail: the account signs in by SSO until the provider
+        # sends a real address, which then replaces this one.
+        return f"scim-{self.org.id}-{secrets.token_hex(8)}@provisioned.invalid"
+
+    def _check_user_name(self, resource: Resource[Any], membership_id: int | None) -> str:
+        user_name = (resource.user_name or "").strip()
+        if not user_name or len(user_name) > 255:
+            raise InvalidValueException(detail="userName is required (at most 255 characters)")
+        taken = db.session.scalar(select(ScimUser.membership_id).where(
+            ScimUser.org_id == self.org.id, ScimUser.user_name == user_name.lower(), ScimUser.deleted_at.is_(None),
+            ScimUser.membership_id != (membership_id or -1)))
+        if taken is not None:
+            raise UniquenessException(detail=f"userName {user_name} is taken")
+        return user_name
+
     def _create_user(self, resource: Resource[Any]) -> Membership:
-        email = (resource.user_name or "").strip().lower()
-        if not _looks_like_email(email):
-            raise InvalidValueException(detail="userName must be the person's email address")
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        self._check_user_name(resource, None)
+        email = self._account_email(resource)
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
+        email = email or self._placeholder_email()
+        m = scim = None
+        if user is not None:
+            m = db.session.scalar(select(Membership).where(Membership.org_id == self.org.id,
+                                                           Membership.user_id == user.id))
+            if m is None:
+                # An account of someone outside the organisation is never taken over by a token: the
+                # organisation invites them instead, and they accept.
+                raise UniquenessException(detail=f"An account for {email} exists outside this organisation: "
+                                                 "invite them from Continuum")
+            scim = db.session.get(ScimUser, m.id)
+            if scim is not None and scim.deleted_at is None:
+                raise UniquenessException(detail=f"{email} is provisioned already")
         created = user is None
         if created:
             name = resource.name
@@ -311,12 +360,6 @@ class OrgStorage(ScimStorage):
             db.session.add(user)
             db.session.flush()
             record(None, "scim.account.create", user, now=self.now, org_id=self.org.id)
-        m = db.session.scalar(select(Membership).where(Membership.org_id == self.org.id,
-                                                       Membership.user_id == user.id))
-        scim = db.session.get(ScimUser, m.id) if m else None
-        if scim is not None and scim.deleted_at is None:
-            raise UniquenessException(detail=f"{email} is provisioned already")
-        if m is None:
             m = orgs.add_member(None, self.org, user, role="member", now=self.now)
         if scim is None:
             scim = self._link_user(m, created_account=created)
@@ -327,20 +370,20 @@ class OrgStorage(ScimStorage):
 
     def _write_user(self, m: Membership, scim: ScimUser | None, resource: Resource[Any], *, new: bool = False) -> None:
         scim = scim or self._link_user(m, created_account=False)
+        user_name = self._check_user_name(resource, m.id)
+        email = self._account_email(resource)
         doc = self._document(resource)
-        email = (resource.user_name or "").strip().lower()
-        if not _looks_like_email(email):
-            raise InvalidValueException(detail="userName must be the person's email address")
         user = m.user
-        if email != user.email.lower():
-            if not scim.created_account:
-                raise MutabilityException(detail="userName of an account that existed before provisioning cannot change")
+        # Only an account SCIM created follows the provider's email and name; an account that
+        # existed before keeps its own sign-in email and profile.
+        if scim.created_account and email and email != user.email.lower():
             if db.session.scalar(select(User.id).where(func.lower(User.email) == email, User.id != user.id)):
                 raise UniquenessException(detail=f"{email} belongs to another account")
             user.email = email
         if scim.created_account and resource.name is not None:
             user.first_name = (resource.name.given_name or "")[:100]
             user.last_name = (resource.name.family_name or "")[:100]
+        scim.user_name = user_name.lower()
         scim.document = doc
         scim.external_id = resource.external_id
         # The job title Continuum assigns training by: the title, else the department.
@@ -388,6 +431,7 @@ class OrgStorage(ScimStorage):
         team.name = name
         scim.external_id = resource.external_id
         wanted: set[int] = set()
+        labels: dict[str, str] = {}
         for member in resource.members or []:
             value = str(member.value or "")
             m = db.session.scalar(select(Membership).where(Membership.id == int(value), Membership.org_id == self.org.id)
@@ -395,6 +439,9 @@ class OrgStorage(ScimStorage):
             if m is None:
                 raise InvalidValueException(detail=f"Member {value} is not a user of this organisation")
             wanted.add(m.id)
+            if member.display:
+                labels[str(m.id)] = str(member.display)[:200]
+        scim.member_display = labels
         current = set(db.session.scalars(select(TeamMember.membership_id).where(TeamMember.team_id == team.id)))
         for membership_id in current - wanted:
             db.session.delete(db.session.get(TeamMember, (team.id, membership_id)))

@@ -191,7 +191,8 @@ def test_discovery_endpoints(scim):
 
 def test_malformed_bodies_get_scim_errors_and_leave_nothing(scim, db):
     count = db.session.scalar(select(func.count()).select_from(User))
-    for body in [{"schemas": [USER]}, {"schemas": [USER], "userName": "not-an-email"}, {"userName": 3}]:
+    for body in [{"schemas": [USER]}, {"schemas": [USER], "userName": ""}, {"userName": 3},
+                 {"schemas": [USER], "userName": "x", "emails": [{"value": "nope"}]}]:
         response = scim.post("/Users", body)
         assert response.status_code == 400, response.data
         assert response.get_json()["schemas"] == [ERROR]
@@ -200,15 +201,33 @@ def test_malformed_bodies_get_scim_errors_and_leave_nothing(scim, db):
     assert db.session.scalar(select(func.count()).select_from(User)) == count
 
 
-def test_an_existing_account_is_linked_not_duplicated_and_its_email_cannot_be_changed(scim, org, db):
-    existing = make_user(email="dr.who@stelsewhere.org", first_name="John")
-    created = scim.post("/Users", nurse("dr.who@stelsewhere.org")).get_json()
+def test_an_existing_member_is_adopted_and_keeps_their_sign_in_email(scim, org, db):
+    existing = make_member(org, make_user(email="dr.who@stelsewhere.org", first_name="John")).user
+    created = scim.post("/Users", nurse("dr.who@stelsewhere.org"))
+    assert created.status_code == 201, created.data
+    created = created.get_json()
     m = db.session.get(Membership, int(created["id"]))
     assert m.user_id == existing.id and existing.first_name == "John"
-    response = scim.patch(f"/Users/{created['id']}", [{"op": "replace", "path": "userName",
-                                                       "value": "attacker@evil.example"}])
-    assert response.status_code == 400
+    response = scim.patch(f"/Users/{created['id']}", [
+        {"op": "replace", "path": "emails", "value": [{"value": "attacker@evil.example", "primary": True}]},
+        {"op": "replace", "path": "userName", "value": "whoever"}])
+    assert response.status_code in (200, 204), response.data
     assert db.session.get(User, existing.id).email == "dr.who@stelsewhere.org"
+
+
+def test_an_account_outside_the_organisation_is_not_taken_over(scim, db):
+    outsider = make_member(make_org(), make_user(email="someone@elsewhere.org")).user
+    response = scim.post("/Users", nurse("someone@elsewhere.org"))
+    assert response.status_code == 409 and response.get_json()["scimType"] == "uniqueness"
+    assert db.session.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == outsider.id)) == 1
+
+
+def test_a_provisioned_account_follows_the_providers_email(scim, db):
+    created = scim.post("/Users", nurse()).get_json()
+    response = scim.patch(f"/Users/{created['id']}", [
+        {"op": "replace", "path": "emails", "value": [{"value": "joy.n@stelsewhere.org", "primary": True}]}])
+    assert response.status_code in (200, 204), response.data
+    assert db.session.get(Membership, int(created["id"])).user.email == "joy.n@stelsewhere.org"
 
 
 def test_token_page_shows_a_token_once(client, org, db):
