@@ -30,10 +30,15 @@ def _failed(response) -> bool:
 
 
 def _enrolling_user():
-    """The signed-in user, or the one who passed the password step and must set up a factor."""
+    """The signed-in user, or the one who passed the password step and must set up a factor.
+
+    Someone who has a factor already must use it: the password alone never adds another.
+    """
     if current_user.is_authenticated:
         return current_user._get_current_object(), False
     user = signin.pending_user()
+    if user is not None and services.has_second_factor(user):
+        return None, True
     return user, True
 
 
@@ -75,9 +80,7 @@ def verify():
 def setup():
     user, signing_in = _enrolling_user()
     if user is None:
-        return redirect(url_for("auth.login"))
-    if signing_in and services.has_second_factor(user):
-        return redirect(url_for("mfa.verify"))
+        return redirect(url_for("mfa.verify") if signing_in and signin.pending_user() else url_for("auth.login"))
     if services.confirmed_totp(user):
         return redirect(url_for("mfa.security"))
     secret = services.pending_totp_secret(user)

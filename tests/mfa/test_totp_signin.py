@@ -209,3 +209,16 @@ def test_the_pending_step_dies_with_a_password_change_and_with_time(client, db, 
 def test_verify_without_a_password_step_sends_to_login(client, db):
     assert client.get("/mfa/verify").headers["Location"].endswith("/auth/login")
     assert client.post("/mfa/verify", {"code": "123456"}).headers["Location"].endswith("/auth/login")
+
+
+def test_the_password_alone_cannot_add_a_factor_to_an_account_that_has_one(client, db):
+    """Otherwise whoever knows the password would register their own passkey or app and walk in."""
+    user = make_user()
+    enrol(user, utcnow() - timedelta(minutes=5))
+    sign_in(client, user)
+    assert client.get("/mfa/setup").headers["Location"].endswith("/mfa/verify")
+    assert client.post("/mfa/totp/start").headers["Location"].endswith("/auth/login")
+    assert client.post("/mfa/passkeys/register/options").status_code == 401
+    assert client.post("/mfa/passkeys/register").status_code == 401
+    assert not signed_in(client)
+    assert services.confirmed_totp(user) is not None and not services.passkeys(user)
