@@ -15,7 +15,8 @@ from scim2_models import UnauthorizedException
 from scim2_server.applications.wsgi import WSGIApplication
 from scim2_server.requests import ScimRequest
 
-from lms.extensions import csrf, limiter
+from lms.extensions import csrf, db, limiter
+from lms.orgs.models import Organisation
 from lms.permissions import get_org_or_404
 from lms.scim import bp, tokens
 from lms.scim.forms import RevokeForm, TokenForm
@@ -34,9 +35,6 @@ class _Application(WSGIApplication):
         token = tokens.authenticate(scim_request.header("Authorization"), now=self.storage.now)
         if token is None:
             raise UnauthorizedException(detail="A valid bearer token for this organisation is required")
-        from lms.extensions import db
-        from lms.orgs.models import Organisation
-
         self.storage.org = db.session.get(Organisation, token.org_id)
 
 
