@@ -1,7 +1,7 @@
 """Second factors for sign-in: TOTP (secret encrypted), one-time recovery codes (hashed), passkeys, org policy.
 
 Revision ID: i14b1a2b3c4d
-Revises: f1a2b3c4d5e6
+Revises: i13c01
 Create Date: 2026-12-03 08:14:05.087389
 
 Reviewed by hand: new tables only; nothing existing changes.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i14b1a2b3c4d'
-down_revision = 'f1a2b3c4d5e6'
+down_revision = 'i13c01'
 branch_labels = None
 depends_on = None
 
