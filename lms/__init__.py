@@ -119,13 +119,17 @@ def _register_blueprints(app: Flask) -> None:
     from lms.auth import bp as auth_bp
     from lms.auth import views as _auth_views  # noqa: F401
     from lms.main import bp as main_bp
+    from lms.mfa import bp as mfa_bp
+    from lms.mfa import views as _mfa_views  # noqa: F401
+    from lms.scim import bp as scim_bp
+    from lms.scim import views as _scim_views  # noqa: F401
     from lms.main import views as _main_views  # noqa: F401
     from lms.orgs import bp as orgs_bp
     from lms.orgs import views as _orgs_views  # noqa: F401
     from lms.users import bp as users_bp
     from lms.users import views as _users_views  # noqa: F401
 
-    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp):
+    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, mfa_bp, scim_bp):
         app.register_blueprint(bp)
 
 

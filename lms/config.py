@@ -141,6 +141,13 @@ class Config:
         self.CERTIFICATE_VERIFY_LIMIT = env.get("CERTIFICATE_VERIFY_LIMIT", "60 per minute")
         self.CERTIFICATE_KEY_SECRET = env.get("CERTIFICATE_KEY_SECRET") or None  # encrypts signing keys
 
+        # Second factors and SCIM (lms/mfa, lms/scim).
+        self.MFA_KEY_SECRET = env.get("MFA_KEY_SECRET") or None  # encrypts TOTP secrets (default SECRET_KEY)
+        self.MFA_LIMIT_PER_ACCOUNT = env.get("MFA_LIMIT_PER_ACCOUNT", "5 per 5 minutes")  # wrong codes
+        self.WEBAUTHN_RP_ID = env.get("WEBAUTHN_RP_ID") or None  # default: PUBLIC_URL's host
+        self.WEBAUTHN_ORIGIN = env.get("WEBAUTHN_ORIGIN") or None  # default: PUBLIC_URL
+        self.SCIM_LIMIT = env.get("SCIM_LIMIT", "600 per minute")
+
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}
 

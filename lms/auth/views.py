@@ -18,6 +18,7 @@ from lms.auth.forms import (
 )
 from lms.auth.jobs import send_password_reset_email, send_verification_email
 from lms.extensions import db, limiter
+from lms.mfa import signin as mfa_signin
 from lms.security import safe_next
 from lms.types import utcnow
 from lms.unit_of_work import refuse
@@ -111,8 +112,8 @@ def login():
         except auth.InvalidCredentials as exc:
             form.form_errors.append(str(exc))
         else:
-            login_user(user, remember=form.remember.data)
-            return redirect(next_url or url_for("main.dashboard"))
+            # The second factor, where one is set up or required, before the session starts.
+            return mfa_signin.begin(user, remember=form.remember.data, next_url=next_url)
     return render_template("lms/auth/login.html", form=form, next=next_url), 200 if not form.errors else 401
 
 
