@@ -15,6 +15,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.audit.services import record
 from lms.cache import LocalCache
@@ -453,4 +454,5 @@ def feed_owner(token: str) -> User | None:
 def feed_meetings(user: User, *, now: datetime) -> list[Meeting]:
     """A person's meetings from 90 days ago on, cancelled ones included so calendars drop them."""
     return list(db.session.scalars(visible_meetings_query(user).where(
-        Meeting.series_ends_at >= now - timedelta(days=90)).order_by(Meeting.starts_at).limit(500)))
+        Meeting.series_ends_at >= now - timedelta(days=90)).options(selectinload(Meeting.host))
+        .order_by(Meeting.starts_at).limit(500)))
