@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
@@ -33,6 +33,8 @@ class ParsActivity(db.Model):
     changes_competence: Mapped[bool] = mapped_column(Boolean, default=True)
     changes_performance: Mapped[bool] = mapped_column(Boolean, default=False)
     changes_outcomes: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The certifying boards the activity is registered with in PARS for MOC (codes of MOC_BOARDS).
+    moc_boards: Mapped[list] = mapped_column(JSON, default=list)
     location_city: Mapped[str] = mapped_column(String(120), default="")
     location_state: Mapped[str] = mapped_column(String(2), default="")
     location_country: Mapped[str] = mapped_column(String(3), default="USA")

@@ -20,8 +20,8 @@ US_STATES = {
 }
 
 CERTIFYING_BOARDS = [
-    "ABIM", "ABFM", "ABP", "ABS", "ABA", "ABEM", "ABPN", "ABR", "ABOG", "ABO", "ABOto", "ABPath",
-    "ABPMR", "ABU", "ABD", "AOA", "Other",
+    "ABIM", "ABFM", "ABP", "ABS", "ABA", "ABEM", "ABPN", "ABR", "ABOG", "ABO", "ABOHNS", "ABOS", "ABTS",
+    "ABOto", "ABPath", "ABPMR", "ABU", "ABD", "AOA", "Other",
 ]
 
 _NPI = re.compile(r"[0-9]{10}")

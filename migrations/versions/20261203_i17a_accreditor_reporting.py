@@ -35,6 +35,7 @@ def upgrade():
         sa.Column('changes_competence', sa.Boolean(), nullable=False),
         sa.Column('changes_performance', sa.Boolean(), nullable=False),
         sa.Column('changes_outcomes', sa.Boolean(), nullable=False),
+        sa.Column('moc_boards', sa.JSON(), nullable=False),
         sa.Column('location_city', sa.String(length=120), nullable=False),
         sa.Column('location_state', sa.String(length=2), nullable=False),
         sa.Column('location_country', sa.String(length=3), nullable=False),
