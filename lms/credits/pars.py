@@ -208,14 +208,15 @@ def activity_problems(activity: Activity, *, system: str = "PARS") -> list[Probl
 
 
 def _moc_boards_for(completion: Completion, activity: Activity) -> list[str]:
-    """Boards this completion reports MOC to: the activity's registered boards the learner holds."""
-    if "abim_moc" not in completion.credits and not (set(activity.moc_boards) - {"ABIM"}):
-        return []
+    """Boards this completion reports MOC to: ABIM whenever the learner claimed ABIM MOC points (so a
+    missing ABIM ID is a problem, not a silently dropped claim), and the activity's other registered
+    boards that the learner holds."""
     held = {board_code(b) for b in completion.learner.boards}
-    boards = [b for b in MOC_BOARDS if b in activity.moc_boards and b in held]
-    if "ABIM" in boards and "abim_moc" not in completion.credits:
-        boards.remove("ABIM")
-    return boards
+    boards = [b for b in MOC_BOARDS if b != "ABIM" and b in activity.moc_boards and b in held
+              and "ama_pra_1" in completion.credits]
+    if "abim_moc" in completion.credits:
+        boards.insert(0, "ABIM")
+    return [b for b in MOC_BOARDS if b in boards]
 
 
 def _moc_amount(board: str, completion: Completion) -> Decimal:

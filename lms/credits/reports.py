@@ -221,6 +221,10 @@ def pars_registration(kind: str, activity_id: int):
     if form.validate_on_submit():
         reg = pars_activity(kind, activity_id) or ParsActivity(activity_kind=kind, activity_id=activity_id)
         form.populate_obj(reg)
+        for name in ("pars_activity_id", "joint_providers", "commercial_supporters", "location_city",
+                     "location_state"):
+            setattr(reg, name, getattr(reg, name) or "")
+        reg.location_country = reg.location_country or "USA"
         reg.moc_boards = [b for b in form.moc_boards.data if b in pars.MOC_BOARDS]
         reg.updated_by_id, reg.updated_at = current_user.id, utcnow()
         db.session.add(reg)
