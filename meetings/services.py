@@ -267,7 +267,7 @@ def _apply(meeting: Meeting, data: MeetingData) -> None:
     meeting.accredited_start_at = data.accredited_start_at if data.is_accredited else None
     meeting.accredited_end_at = data.accredited_end_at if data.is_accredited else None
     meeting.accreditation_statement = data.accreditation_statement if data.is_accredited else ""
-    meeting.acpe_uan = (data.acpe_uan or None) if data.is_accredited else None
+    meeting.acpe_uan = ((data.acpe_uan or "").strip().upper() or None) if data.is_accredited else None
     meeting.topics = data.topics or ""
     meeting.min_credit_minutes = data.min_credit_minutes
     meeting.cohosts = [MeetingCohost(user_id=i) for i in sorted(set(data.cohost_ids)) if i != meeting.host_id]

@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lms.credits import bp, pars
+from lms import activities
+from lms.credits import bp, cpe_monitor, pars
 from lms.credits import services as credits
 from lms.credits.forms import CorrectionForm, ParsActivityForm, RevocationForm
 from lms.credits.models import CreditEntry
@@ -71,6 +72,7 @@ def activity_claims(kind: str, activity_id: int):
         "lms/credits/activity_claims.html", info=info, lines=lines, fmt=credits.fmt,
         physicians=physicians, others=others, joint=joint, gate=learners,
         activity_gate=pars.activity_export(activity, physicians=physicians, others=others, joint=joint),
+        cpe_gate=cpe_export(info, lines) if "acpe" in info.designations else None,
         pars_form=ParsActivityForm(obj=reg), moc_boards=pars.MOC_BOARDS,
         correction_form=CorrectionForm(), revocation_form=RevocationForm(),
     )
@@ -235,21 +237,40 @@ def pars_registration(kind: str, activity_id: int):
     return redirect(url_for("credits.activity_claims", kind=info.kind, activity_id=info.id))
 
 
+def cpe_export(info, lines: list[ClaimLine]) -> pars.Export:
+    """CPE Monitor rows, one per pharmacist or technician, each checked; the UAN is the one of the version
+    the learner completed (for a course, possibly older than the current one)."""
+    export = pars.Export(cpe_monitor.COLUMNS)
+    for line in sorted(lines, key=lambda ln: (ln.learner.last_name.lower(), ln.learner.id)):
+        u = line.learner
+        if line.net <= 0 or line.claim.credit_type_code != "acpe":
+            continue
+        taken = activities.activity_info_for(info.kind, u.id, info.id) if info.kind == "course" else info
+        taken = taken or info
+        designated = taken.designations.get("acpe", info.designations.get("acpe", Decimal(0)))
+        name = f"{u.first_name} {u.last_name}".strip() or f"Learner #{u.id}"
+        problems = cpe_monitor.row_problems(
+            name=name, user_id=u.id, profession=u.profession, nabp=u.nabp_eprofile_id, birth_month=u.birth_month,
+            birth_day=u.birth_day, consent=u.consent_to_report, uan=taken.acpe_uan,
+            activity_format="meeting" if info.kind == "meeting" else taken.format, amount=line.net,
+            designated=designated)
+        if problems:
+            export.problems += problems
+            continue
+        export.rows.append([
+            u.nabp_eprofile_id, f"{u.birth_month:02d}{u.birth_day:02d}", taken.acpe_uan.upper(),
+            pars.mmddyyyy(line.claim.activity_date), credits.fmt(line.net),
+            credits.fmt(cpe_monitor.ceus(line.net)), cpe_monitor.AUDIENCE[u.profession], u.first_name, u.last_name,
+        ])
+    return export
+
+
 @bp.route("/activities/<any(course, meeting):kind>/<int:activity_id>/cpe-monitor.csv")
 @login_required
 def cpe_monitor_csv(kind: str, activity_id: int):
-    """ACPE CPE Monitor data: NABP e-Profile ID, birth MMDD, UAN, date, contact hours."""
+    """ACPE CPE Monitor data: e-Profile ID, birth MMDD, UAN, date, contact hours and CEUs; valid rows only."""
     info = _activity_for_educator(kind, activity_id)
-    rows = []
-    for line in claim_lines(kind, activity_id):
-        u = line.learner
-        if not u.consent_to_report or line.net <= 0 or line.claim.credit_type_code != "acpe":
-            continue
-        rows.append([
-            u.nabp_eprofile_id or "", f"{u.birth_month:02d}{u.birth_day:02d}" if u.birth_month and u.birth_day else "",
-            info.acpe_uan or "", line.claim.activity_date.isoformat(), credits.fmt(line.net),
-            "T" if u.profession == "pharmacy_technician" else "P", u.first_name, u.last_name,
-        ])
-    return csv_response(f"cpe-monitor-{kind}-{activity_id}.csv", [
-        "NABP e-Profile ID", "Birth MMDD", "UAN", "Completion date", "Contact hours", "Participant type",
-        "First name", "Last name"], rows)
+    export = cpe_export(info, claim_lines(kind, activity_id))
+    response = csv_response(f"cpe-monitor-{kind}-{activity_id}.csv", export.columns, export.rows)
+    response.headers["X-Learners-Left-Out"] = str(export.excluded)
+    return response

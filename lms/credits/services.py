@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from lms import activities
 from lms.activities import FORMATS, ActivityInfo, Participation
 from lms.audit.services import record
-from lms.credits import statements
+from lms.credits import cpe_monitor, statements
 from lms.credits.models import CreditEntry, CreditType, ExternalCredit
 from lms.credits.requirements import LedgerLine
 from lms.extensions import db
@@ -214,6 +214,13 @@ def claim_credit(learner: User, kind: str, activity_id: int, credit_type_code: s
                              "claimed again. Contact the provider if you think this is wrong.")
     if option.existing is not None:
         raise AlreadyClaimed(f"You have already claimed {option.credit_type.name} for this activity.")
+    if credit_type_code == "acpe":
+        try:
+            cpe_monitor.check_acpe_claim(
+                profession=learner.profession, uan=info.acpe_uan, activity_format=_acpe_format(info),
+                amount=amount, designated=info.designations[credit_type_code], attended_max=part.max_claimable)
+        except cpe_monitor.AcpeRuleError as exc:
+            raise NotEligible(str(exc)) from None
     check_amount(amount, option.credit_type, option.maximum)
     if not attested:
         raise NotReady("Confirm that you claim only the credit commensurate with your participation.")
@@ -236,6 +243,10 @@ def claim_credit(learner: User, kind: str, activity_id: int, credit_type_code: s
     record(learner, "credit.claim", entry, now=now, org_id=info.provider_org_id, ip=ip,
            after={"credit_type": credit_type_code, "amount": str(amount), "activity": f"{kind}:{activity_id}"})
     return entry
+
+
+def _acpe_format(info: ActivityInfo) -> str:
+    return "meeting" if info.kind == "meeting" else info.format
 
 
 def _activity_date(info: ActivityInfo, part: Participation, now: datetime) -> date:
