@@ -65,10 +65,10 @@ class CourseForm(FlaskForm):
     submit = SubmitField("Save")
 
     def validate_acpe_uan(self, field):
-        import re
+        from lms.credits.cpe_monitor import uan_problem
 
-        if field.data and not re.fullmatch(r"\d{4}-\d{4}-\d{2}-\d{3}-[HLB]\d{2}-[PT]", field.data.upper()):
-            raise ValidationError("Write the UAN as 0000-0000-26-001-H01-P.")
+        if field.data and (problem := uan_problem(field.data)):
+            raise ValidationError(problem)
 
 
 class NewCourseForm(FlaskForm):

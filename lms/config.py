@@ -93,6 +93,8 @@ class Config:
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
         self.MAIL_FROM = env.get("MAIL_FROM", "Continuum <no-reply@continuum.local>")
         self.MAIL_OUTBOX = env.get("MAIL_OUTBOX") or None  # default: INSTANCE_DIR/outbox
+        # The ORGANIZER of a meeting without a host, so calendar replies reach a person.
+        self.MEETING_REPLY_TO = env.get("MEETING_REPLY_TO") or None
 
         # Jitsi: "public" (meet.jit.si, demo only), "selfhosted" or "jaas".
         self.JITSI_MODE = env.get("JITSI_MODE", "public")

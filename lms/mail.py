@@ -48,12 +48,16 @@ def send(to: str, subject: str, template: str, **context) -> None:
     deliver(build_message(to, subject, template, **context))
 
 
-def send_with_attachments(to: str, subject: str, template: str, attachments=(), **context) -> None:
+def send_with_attachments(to: str, subject: str, template: str, attachments=(), reply_to: str | None = None,
+                          **context) -> None:
     """``send`` plus attachments: ``(filename, data: bytes, "maintype/subtype", {param: value})`` each.
 
-    A calendar invitation is ``("invite.ics", ics, "text/calendar", {"method": "REQUEST"})``.
+    A calendar invitation is ``("invite.ics", ics, "text/calendar", {"method": "REQUEST"})``;
+    ``reply_to`` sends replies to a person (the meeting's organiser) rather than the sending address.
     """
     msg = build_message(to, subject, template, **context)
+    if reply_to:
+        msg["Reply-To"] = reply_to
     for filename, data, content_type, params in attachments:
         maintype, _, subtype = content_type.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, params=dict(params or {}))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, HiddenField, IntegerField,
                      RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.forms import choices, strip
 from lms.phi import NoPHI
@@ -44,9 +44,19 @@ class MeetingForm(FlaskForm):
     min_credit_minutes = IntegerField("Minimum minutes for credit", default=15, validators=[NumberRange(15, 720)])
     accreditation_statement = TextAreaField("Accreditation statement", validators=[Optional(), Length(max=4000)],
                                             render_kw={"rows": 3})
-    acpe_uan = StringField("ACPE UAN", filters=[strip], validators=[Optional(), Length(max=40)])
+    acpe_uan = StringField("ACPE UAN", filters=[strip], validators=[Optional(), Length(max=40)],
+                           description="A meeting is live: e.g. 0000-0000-26-001-L01-P.")
     topics = StringField("Topics (comma-separated)", filters=[strip], validators=[Optional(), Length(max=300)])
     submit = SubmitField("Save meeting")
+
+    def validate_acpe_uan(self, field):
+        """ACPE's UAN format, with the L (live) or B (blended) letter a meeting needs."""
+        from lms.credits.cpe_monitor import format_letter_problem, uan_problem
+
+        if field.data:
+            problem = uan_problem(field.data) or format_letter_problem(field.data.upper(), "meeting")
+            if problem:
+                raise ValidationError(problem)
 
 
 def add_credit_fields(form_class):

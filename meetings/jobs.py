@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from lms import mail
@@ -14,12 +13,6 @@ from meetings import ical
 from meetings.models import Meeting
 from meetings.services import invited_users
 from meetings.tracking import poll_meeting as _poll
-
-
-def _organizer() -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(current_app.config["MAIL_FROM"])[1] or "no-reply@continuum.local"
 
 
 def send_invitations(meeting_id: int, kind: str = "invite") -> None:
@@ -43,14 +36,15 @@ def send_cancellations(meeting_id: int, *user_ids: int) -> None:
 
 def _send(meeting: Meeting, user: User, kind: str, cancel: bool) -> None:
     url = external_url("meetings.show", meeting_id=meeting.id)
-    ics = ical.invitation(meeting, url=url, organizer_email=_organizer(), stamp=utcnow(), attendee=user.email,
-                          cancel=cancel)
+    organizer = ical.configured_organizer(meeting)
+    ics = ical.invitation(meeting, url=url, organizer=organizer, stamp=utcnow(),
+                          attendee=ical.Attendee(user.email, user.display_name), cancel=cancel)
     prefix = {"invite": "Invitation", "update": "Updated", "cancel": "Cancelled",
               "uninvited": "Cancelled"}.get(kind, "Invitation")
     mail.send_with_attachments(
         user.email, f"{prefix}: {meeting.title}", "meeting_invitation",
         attachments=[("invite.ics", ics, "text/calendar", {"method": "CANCEL" if cancel else "REQUEST"})],
-        meeting=meeting, user=user, url=url, kind=kind)
+        reply_to=organizer.email, meeting=meeting, user=user, url=url, kind=kind)
 
 
 def poll_meeting(meeting_id: int) -> str:

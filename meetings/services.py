@@ -15,6 +15,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, inspect, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms import caching
 from lms.errors import RuleViolation
@@ -271,7 +272,7 @@ def _apply(meeting: Meeting, data: MeetingData) -> None:
     meeting.accredited_start_at = data.accredited_start_at if data.is_accredited else None
     meeting.accredited_end_at = data.accredited_end_at if data.is_accredited else None
     meeting.accreditation_statement = data.accreditation_statement if data.is_accredited else ""
-    meeting.acpe_uan = (data.acpe_uan or None) if data.is_accredited else None
+    meeting.acpe_uan = ((data.acpe_uan or "").strip().upper() or None) if data.is_accredited else None
     meeting.topics = data.topics or ""
     meeting.min_credit_minutes = data.min_credit_minutes
     meeting.cohosts = [MeetingCohost(user_id=i) for i in sorted(set(data.cohost_ids)) if i != meeting.host_id]
@@ -453,4 +454,5 @@ def feed_owner(token: str) -> User | None:
 def feed_meetings(user: User, *, now: datetime) -> list[Meeting]:
     """A person's meetings from 90 days ago on, cancelled ones included so calendars drop them."""
     return list(db.session.scalars(visible_meetings_query(user).where(
-        Meeting.series_ends_at >= now - timedelta(days=90)).order_by(Meeting.starts_at).limit(500)))
+        Meeting.series_ends_at >= now - timedelta(days=90)).options(selectinload(Meeting.host))
+        .order_by(Meeting.starts_at).limit(500)))

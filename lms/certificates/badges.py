@@ -1,14 +1,20 @@
-"""Open Badges 3.0 credentials (W3C Verifiable Credentials) signed with the provider's Ed25519 key.
+"""Open Badges 3.0 credentials (W3C Verifiable Credentials 2.0) signed with the provider's Ed25519 key.
 
-Each certificate can be downloaded as an ``OpenBadgeCredential`` in JSON-LD. It is secured two
-ways, both checkable offline with the key published at ``/certificates/keys/<org>.json``:
+Each certificate can be downloaded as an ``OpenBadgeCredential``. It is secured two ways, both
+checkable offline with the key published at ``/certificates/keys/<org>.json``:
 
-* an embedded Data Integrity proof with the ``eddsa-jcs-2022`` cryptosuite (W3C VC Data
-  Integrity EdDSA): SHA-256 of the JCS-canonical proof options, then of the JCS-canonical
-  credential, signed with Ed25519, ``proofValue`` in base58btc multibase. JCS needs no
-  JSON-LD context fetching, unlike RDF canonicalisation. Our credentials hold only strings,
-  so sorted-key compact JSON is exactly JCS (RFC 8785).
-* an enveloping VC-JWT (compact JWS, ``alg: EdDSA``, ``kid``), for verifiers that take JOSE.
+* an embedded Data Integrity proof with the ``eddsa-rdfc-2022`` cryptosuite (W3C VC Data Integrity
+  EdDSA Cryptosuites v1.0, the suite 1EdTech's conformance tests accept): the document and the proof
+  options are each canonicalised with RDFC-1.0 (URDNA2015, pyld, contexts from local copies only),
+  hashed with SHA-256, and ``hash(proof options) || hash(document)`` is signed with Ed25519;
+  ``proofValue`` is base58btc multibase. ``proof`` is an array, as the OB 3.0 JSON schema has it.
+* an enveloping JWS per W3C "Securing Verifiable Credentials using JOSE and COSE": the credential
+  itself is the JWT claims set (no ``vc`` claim), header ``typ: vc+jwt``, ``cty: vc``, ``alg: EdDSA``
+  and ``kid`` the absolute URL of the verification method.
+
+The learner is named by a salted SHA-256 hash of their email (an OB 3.0 ``IdentityObject``), so a
+wallet can match the badge to its holder without the email being in it. Revocation is published as a
+``BitstringStatusList`` (``status_list.py``).
 
 Private keys are generated on first use and stored encrypted with a key derived from
 ``CERTIFICATE_KEY_SECRET`` (default: ``SECRET_KEY``); only the public half ever leaves.
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
+import hmac
 import secrets
 from datetime import datetime
 
@@ -32,11 +38,15 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms.certificates import status_list
+from lms.certificates.jsonld import OB_V3, VC_V2, canonical_nquads
 from lms.certificates.models import Certificate, SigningKey
 from lms.extensions import db
 from lms.security import external_url
+from lms.users.models import User
 
-CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+CONTEXTS = [VC_V2, OB_V3]
+CRYPTOSUITE = "eddsa-rdfc-2022"
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _ED25519_MULTICODEC = b"\xed\x01"
 
@@ -63,10 +73,6 @@ def unbase58btc(text: str) -> bytes:
         value = value * 58 + _B58.index(ch)
     body = value.to_bytes((value.bit_length() + 7) // 8, "big")
     return b"\0" * (len(text) - len(text.lstrip("1"))) + body
-
-
-def canonical(value) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _fernet() -> Fernet:
@@ -98,8 +104,18 @@ def _private(key: SigningKey) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(_fernet().decrypt(key.private_key_encrypted.encode()))
 
 
+def issuer_url(org_id: int) -> str:
+    return external_url("certificates.public_key", org_id=org_id)
+
+
+def verification_method(org_id: int, key: SigningKey) -> str:
+    """The absolute URL of the key: the proof's ``verificationMethod`` and the JWS ``kid``."""
+    return f"{issuer_url(org_id)}#{key.kid}"
+
+
 def public_jwk(key: SigningKey) -> dict:
-    return {"kty": "OKP", "crv": "Ed25519", "x": key.public_key, "kid": key.kid, "alg": "EdDSA", "use": "sig"}
+    return {"kty": "OKP", "crv": "Ed25519", "x": key.public_key, "kid": verification_method(key.org_id, key),
+            "alg": "EdDSA", "use": "sig"}
 
 
 def multikey(key: SigningKey) -> str:
@@ -108,21 +124,39 @@ def multikey(key: SigningKey) -> str:
 
 def issuer_document(org, key: SigningKey) -> dict:
     """The issuer profile, its verification method (Multikey) and a JWK set, in one document."""
-    url = external_url("certificates.public_key", org_id=org.id)
+    url = issuer_url(org.id)
     return {
         "@context": CONTEXTS + ["https://w3id.org/security/multikey/v1"],
         "id": url, "type": ["Profile"], "name": org.name,
-        "verificationMethod": [{"id": f"{url}#{key.kid}", "type": "Multikey", "controller": url,
+        "verificationMethod": [{"id": verification_method(org.id, key), "type": "Multikey", "controller": url,
                                 "publicKeyMultibase": multikey(key)}],
-        "assertionMethod": [f"{url}#{key.kid}"],
+        "assertionMethod": [verification_method(org.id, key)],
         "keys": [public_jwk(key)],
     }
 
 
+def _salt(certificate: Certificate) -> str:
+    """A per-certificate salt, stable across downloads, that reveals nothing without the secret."""
+    secret = (current_app.config.get("CERTIFICATE_KEY_SECRET") or current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, f"badge-salt:{certificate.code_hash}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def identity_hash(email: str, salt: str) -> str:
+    """OB 3.0 IdentityHash: ``sha256$`` + hex SHA-256 of the (normalised) email followed by the salt."""
+    return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode("utf-8")).hexdigest()
+
+
+def recipient(certificate: Certificate) -> dict:
+    salt = _salt(certificate)
+    email = db.session.scalar(select(User.email).where(User.id == certificate.learner_id)) or ""
+    return {"type": "IdentityObject", "identityHash": identity_hash(email, salt), "identityType": "emailAddress",
+            "hashed": True, "salt": salt}
+
+
 def credential(certificate: Certificate, org_name: str) -> dict:
-    """The unsigned OpenBadgeCredential for a certificate, from its snapshot only."""
+    """The unsigned OpenBadgeCredential for a certificate, from its snapshot (and the learner's email)."""
     snap = certificate.snapshot
-    issuer = external_url("certificates.public_key", org_id=certificate.provider_org_id)
+    issuer = issuer_url(certificate.provider_org_id)
     if snap.get("attendance"):
         description = f"Attended {snap['activity']['title']} for {snap['attendance']['minutes']} minutes."
         criteria = "Attendance recorded by the organiser."
@@ -131,7 +165,7 @@ def credential(certificate: Certificate, org_name: str) -> dict:
         criteria = "Completed the activity, its assessment and evaluation, and claimed credit. " + " ".join(
             line["statement"] for line in snap["credits"])
     return {
-        "@context": CONTEXTS,
+        "@context": list(CONTEXTS),
         "id": external_url("certificates.verify", code=certificate.code),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": issuer, "type": ["Profile"], "name": org_name},
@@ -140,53 +174,84 @@ def credential(certificate: Certificate, org_name: str) -> dict:
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "name": snap["learner"]["display_name"],
+            "identifier": [recipient(certificate)],
             "achievement": {
                 "id": external_url("certificates.achievement", kind=certificate.activity_kind,
                                    activity_id=certificate.activity_id),
                 "type": ["Achievement"], "name": snap["activity"]["title"], "description": description,
                 "criteria": {"narrative": criteria},
+                "achievementType": "Certificate" if snap.get("attendance") else "CertificateOfCompletion",
             },
         },
-        "credentialStatus": {"id": external_url("certificates.verify_json", code=certificate.code),
-                             "type": "ContinuumVerification"},
+        "credentialStatus": status_list.entry(certificate),
     }
 
 
-def _hash_data(document: dict, proof_options: dict) -> bytes:
-    return hashlib.sha256(canonical(proof_options)).digest() + hashlib.sha256(canonical(document)).digest()
+def _hash_data(document: dict, proof_config: dict) -> bytes:
+    """eddsa-rdfc-2022 hashing: SHA-256 of the canonical proof configuration, then of the document."""
+    return (hashlib.sha256(canonical_nquads(proof_config).encode()).digest()
+            + hashlib.sha256(canonical_nquads(document).encode()).digest())
+
+
+def add_proof(document: dict, key: SigningKey, *, created: str) -> dict:
+    """``document`` with an ``eddsa-rdfc-2022`` DataIntegrityProof appended to its ``proof`` array."""
+    options = {"type": "DataIntegrityProof", "cryptosuite": CRYPTOSUITE, "created": created,
+               "verificationMethod": verification_method(key.org_id, key), "proofPurpose": "assertionMethod"}
+    signature = _private(key).sign(_hash_data(document, dict(options, **{"@context": document["@context"]})))
+    return dict(document, proof=[dict(options, proofValue="z" + base58btc(signature))])
 
 
 def signed_credential(certificate: Certificate, org_name: str, key: SigningKey) -> dict:
-    """The credential with an ``eddsa-jcs-2022`` Data Integrity proof."""
+    """The credential with its Data Integrity proof (``created`` is the issue time: one stable file)."""
     document = credential(certificate, org_name)
-    issuer = document["issuer"]["id"]
-    options = {"@context": document["@context"], "type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022",
-               "created": document["validFrom"], "verificationMethod": f"{issuer}#{key.kid}",
-               "proofPurpose": "assertionMethod"}
-    signature = _private(key).sign(_hash_data(document, options))
-    proof = {k: v for k, v in options.items() if k != "@context"} | {"proofValue": "z" + base58btc(signature)}
-    return dict(document, proof=proof)
+    return add_proof(document, key, created=document["validFrom"])
 
 
-def verify_credential(signed: dict, public_multikey: str) -> bool:
-    """Check an ``eddsa-jcs-2022`` proof offline with the issuer's published Multikey."""
+def verify_credential(signed: dict, public_multikey: str, *, verification_method_id: str | None = None) -> bool:
+    """Check an ``eddsa-rdfc-2022`` proof offline with the issuer's published Multikey."""
     try:
         document = {k: v for k, v in signed.items() if k != "proof"}
-        proof = dict(signed["proof"])
-        value = proof.pop("proofValue")
-        options = dict(proof, **{"@context": document["@context"]})
-        raw = unbase58btc(public_multikey[1:])
-        if not raw.startswith(_ED25519_MULTICODEC) or not value.startswith("z"):
+        proofs = signed["proof"] if isinstance(signed["proof"], list) else [signed["proof"]]
+        if len(proofs) != 1:
             return False
-        Ed25519PublicKey.from_public_bytes(raw[2:]).verify(unbase58btc(value[1:]), _hash_data(document, options))
+        proof = dict(proofs[0])
+        value = proof.pop("proofValue")
+        if (proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE
+                or proof.get("proofPurpose") != "assertionMethod"):
+            return False
+        if verification_method_id is not None and proof.get("verificationMethod") != verification_method_id:
+            return False
+        raw = unbase58btc(public_multikey[1:])
+        if not public_multikey.startswith("z") or not raw.startswith(_ED25519_MULTICODEC) or not value.startswith("z"):
+            return False
+        config = dict(proof, **{"@context": document["@context"]})
+        Ed25519PublicKey.from_public_bytes(raw[2:]).verify(unbase58btc(value[1:]), _hash_data(document, config))
         return True
-    except (InvalidSignature, KeyError, ValueError, TypeError):
+    except (InvalidSignature, KeyError, ValueError, TypeError, AttributeError):
         return False
 
 
+JWT_HEADER = {"typ": "vc+jwt", "cty": "vc"}
+
+
 def credential_jwt(certificate: Certificate, org_name: str, key: SigningKey) -> str:
-    """The same credential as an enveloping VC-JWT (compact JWS, EdDSA)."""
+    """The credential secured with JOSE (VC-JOSE-COSE): the unsecured credential is the JWT claims set."""
     document = credential(certificate, org_name)
-    claims = {"iss": document["issuer"]["id"], "jti": document["id"], "sub": document["credentialSubject"]["name"],
-              "nbf": int(certificate.issued_at.timestamp()), "vc": document}
-    return jwt.encode(claims, _private(key), algorithm="EdDSA", headers={"kid": key.kid, "typ": "vc+jwt"})
+    # Registered claims that repeat the credential's own values, for JWT libraries; never a ``vc`` claim.
+    # Only those the VC v2 context defines (``jti`` is not), so the payload stays valid JSON-LD.
+    claims = dict(document, iss=document["issuer"]["id"], iat=int(certificate.issued_at.timestamp()),
+                  nbf=int(certificate.issued_at.timestamp()))
+    return jwt.encode(claims, _private(key), algorithm="EdDSA",
+                      headers=dict(JWT_HEADER, kid=verification_method(key.org_id, key)))
+
+
+def verify_jwt(token: str, jwk: dict) -> dict:
+    """The credential in a VC-JWT after checking its header and signature; ``jwt.InvalidTokenError`` else."""
+    header = jwt.get_unverified_header(token)
+    if header.get("typ") != "vc+jwt" or header.get("alg") != "EdDSA" or header.get("kid") != jwk.get("kid"):
+        raise jwt.InvalidTokenError("not a vc+jwt from this key")
+    public = Ed25519PublicKey.from_public_bytes(unb64url(jwk["x"]))
+    claims = jwt.decode(token, public, algorithms=["EdDSA"], options={"verify_aud": False})
+    if "vc" in claims or claims.get("iss") != claims.get("issuer", {}).get("id"):
+        raise jwt.InvalidTokenError("claims do not match the credential")
+    return claims

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from jinja2 import TemplateSyntaxError
 from sqlalchemy import select, update
@@ -19,6 +20,7 @@ from lms.certificates import pdf as certificate_pdf
 from lms.certificates.models import KINDS, PAGE_SIZES, CertificateAsset, CertificateTemplate, CertificateTemplateVersion
 from lms.certificates.renderer import RenderFailed, _environment
 from lms.certificates.services import CertificateError
+from lms.credits import statements
 from lms.extensions import db
 
 MAX_ASSET_BYTES = 2 * 1024 * 1024
@@ -37,6 +39,11 @@ class TemplateData:
     signature_asset_id: int | None = None
 
 
+def _sample_statement(provider: str) -> list:
+    return statements.designation("ama_pra_1", provider=provider, format_name="enduring material",
+                                  amount=Decimal("1.5"))
+
+
 def sample_snapshot(kind: str, *, provider: str = "Northbridge CME Institute", page_size: str = "Letter") -> dict:
     """Sample data for previews: the same keys an issued certificate's snapshot has."""
     credit = kind != "attendance"
@@ -46,12 +53,13 @@ def sample_snapshot(kind: str, *, provider: str = "Northbridge CME Institute", p
         "activity": {"title": "Opioid prescribing: safer pain management", "format": "enduring material",
                      "dates": "Completed 27 November 2026", "date": "2026-11-27", "timezone": "America/New_York",
                      "uan": ""},
-        "provider": {"name": provider, "accreditation_statement":
-                     f"{provider} is accredited by the ACCME to provide continuing medical education for physicians."},
-        "credits": [{"code": "ama_pra_1", "name": "AMA PRA Category 1 Credit™", "amount": "1.5", "unit": "credits",
-                     "statement": f"{provider} designates this enduring material for a maximum of 1.5 AMA PRA "
-                                  "Category 1 Credits™. Physicians should claim only the credit commensurate with "
-                                  "the extent of their participation in the activity."}] if credit else [],
+        "provider": {"name": provider, "accreditation_statement": statements.ACCME.format(provider=provider),
+                     "accreditation_statements": [statements.ACCME.format(provider=provider)] if credit else [],
+                     "joint_accreditation": False},
+        "credits": [{"code": "ama_pra_1", "name": statements.plain(statements.credit_name("ama_pra_1", Decimal("1.5"))),
+                     "name_parts": statements.credit_name("ama_pra_1", Decimal("1.5")), "amount": "1.5",
+                     "unit": "credits", "statement": statements.plain(_sample_statement(provider)),
+                     "statement_parts": _sample_statement(provider)}] if credit else [],
         "attendance": None if credit else {"minutes": 55, "category": "Staff training", "span": ""},
         "code": "SAMP-LE00-0000-0000-0000-0000-00", "verify_url": "https://example.org/verify/SAMPLE",
         "issued_on": "27 November 2026", "version": 1, "page_size": page_size,

@@ -23,7 +23,8 @@ from lms.certificates import codes, storage
 from lms.certificates import pdf as certificate_pdf
 from lms.certificates.models import Certificate, CertificateTemplate
 from lms.credits.models import CreditEntry
-from lms.credits.services import CENT, fmt, statement
+from lms.credits import statements
+from lms.credits.services import CENT, fmt, is_jointly_accredited
 from lms.extensions import db
 from lms.security import external_url
 from lms.users.models import User
@@ -69,20 +70,27 @@ def credit_content(learner: User, kind: str, activity_id: int) -> dict | None:
     if not live:
         return None
     try:
-        info = activities.activity_info(kind, activity_id)
+        # The activity as this learner took it (a course's completed version: its UAN, its designations).
+        info = activities.activity_info_for(kind, learner.id, activity_id)
     except LookupError:
         info = None
     first = claims[0]
     tz = info.timezone if info else "UTC"
+    joint = is_jointly_accredited(first.provider_org_id)
+    provider = info.provider_name if info else first.provider_name
     lines = []
     for claim in live:
         amount = net[claim.id].quantize(CENT)
         designated = info.designations.get(claim.credit_type_code, amount) if info else amount
-        text = statement(claim.credit_type, info, designated) if info else claim.credit_type.statement.format(
-            provider=claim.provider_name, format=FORMATS.get(claim.activity_format, "activity"), amount=fmt(amount),
-            uan="—")
-        lines.append({"code": claim.credit_type_code, "name": claim.credit_type.name, "amount": fmt(amount),
-                      "unit": claim.credit_type.unit, "statement": text})
+        parts = statements.designation(
+            claim.credit_type_code, provider=provider, format_name=FORMATS.get(claim.activity_format, "activity"),
+            amount=designated, uan=(info.acpe_uan or "") if info else "", joint=joint)
+        lines.append({"code": claim.credit_type_code, "name": statements.plain(statements.credit_name(
+                          claim.credit_type_code, amount)), "name_parts": statements.credit_name(
+                          claim.credit_type_code, amount),
+                      "amount": fmt(amount), "unit": statements.unit(claim.credit_type.unit, amount),
+                      "statement": statements.plain(parts), "statement_parts": parts})
+    accreditation = statements.accreditation([line["code"] for line in lines], provider=provider, joint=joint)
     participation_only = all(line["code"] == "participation" for line in lines)
     if first.activity_format == "live" and info and info.start_date and info.end_date != info.start_date:
         dates = f"{_day(info.start_date)} – {_day(info.end_date)}"
@@ -98,8 +106,10 @@ def credit_content(learner: User, kind: str, activity_id: int) -> dict | None:
                      "dates": dates + (f" ({tz})" if first.activity_format == "live" else ""),
                      "date": first.activity_date.isoformat(), "timezone": tz,
                      "uan": (info.acpe_uan or "") if info and any(x["code"] == "acpe" for x in lines) else ""},
-        "provider": {"name": first.provider_name,
-                     "accreditation_statement": info.accreditation_statement if info else ""},
+        # Each accreditor's statement once, for the credit this certificate awards (a nurse's names ANCC,
+        # not ACCME); a jointly accredited provider's is the Joint Accreditation statement alone.
+        "provider": {"name": first.provider_name, "accreditation_statement": "\n\n".join(accreditation),
+                     "accreditation_statements": accreditation, "joint_accreditation": joint},
         "credits": lines,
         "attendance": None,
     }

@@ -7,7 +7,7 @@ bp = Blueprint("credits", __name__, url_prefix="/credits")
 
 def init_app(app: Flask) -> None:
     """Register the models, routes, the ``credit`` filter, the requirements card and daily reminders."""
-    from lms.credits import models, views  # noqa: F401  (models on the metadata, routes on the blueprint)
+    from lms.credits import models, reporting_models, views  # noqa: F401  (models on the metadata, routes on the blueprint)
     from lms.credits.services import fmt
     from lms.demo import register_seeder
     from lms.main.dashboard import register_part

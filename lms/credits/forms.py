@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (BooleanField, DateField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lms.forms import choices, strip
 from lms.phi import NoPHI
@@ -72,3 +73,29 @@ class DateRangeForm(FlaskForm):
 
 def credit_type_choices(types) -> list:
     return choices((t.code, t.name) for t in types)
+
+
+class ParsActivityForm(FlaskForm):
+    """The activity's PARS registration and the facts PARS asks for to close it (see lms/credits/pars.py)."""
+
+    pars_activity_id = StringField("PARS activity ID", filters=[strip],
+                                   validators=[Optional(), Length(max=40), Regexp(r"^[A-Za-z0-9\-]*$",
+                                               message="The PARS activity ID is letters, digits and hyphens.")])
+    providership = SelectField("Providership", choices=choices([("direct", "Directly provided"),
+                                                                ("joint", "Jointly provided")]))
+    joint_providers = StringField("Joint provider names", filters=[strip], validators=[Optional(), Length(max=500)])
+    commercial_support = BooleanField("Commercial support received")
+    commercial_supporters = TextAreaField("Supporters (name, monetary amount or in-kind)", filters=[strip],
+                                          validators=[Optional(), Length(max=2000)])
+    changes_competence = BooleanField("Designed to change competence")
+    changes_performance = BooleanField("Designed to change performance")
+    changes_outcomes = BooleanField("Designed to change patient outcomes")
+    location_city = StringField("City (live courses)", filters=[strip], validators=[Optional(), Length(max=120)])
+    location_state = StringField("State (two letters)", filters=[strip],
+                                 validators=[Optional(), Length(max=2), Regexp(r"^[A-Z]{0,2}$",
+                                                                               message="Use the two-letter state.")])
+    location_country = StringField("Country", filters=[strip], default="USA",
+                                   validators=[Optional(), Length(max=3)])
+    moc_boards = SelectMultipleField("Registered for MOC with", choices=choices([
+        (b, b) for b in ("ABA", "ABIM", "ABOS", "ABOHNS", "ABPath", "ABP", "ABS", "ABTS")]), validate_choice=True)
+    submit = SubmitField("Save PARS registration")

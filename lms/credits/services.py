@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from lms.errors import RuleViolation
 from lms import activities
 from lms.activities import FORMATS, ActivityInfo, Participation
 from lms.audit.services import record
+from lms.credits import cpe_monitor, statements
 from lms.credits.models import CreditEntry, CreditType, ExternalCredit, Requirement
 from lms.credits.requirements import LedgerLine, Rule, progress
 from lms.extensions import db
@@ -89,12 +91,40 @@ def fmt(amount: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def is_jointly_accredited(org_id: int | None) -> bool:
+    from lms.orgs.models import Organisation
+
+    return bool(org_id and db.session.scalar(select(Organisation.joint_accreditation).where(
+        Organisation.id == org_id)))
+
+
+def statement_parts(credit_type: CreditType, info: ActivityInfo, amount: Decimal, *, joint: bool | None = None) -> list:
+    """The designation statement accreditors require for this credit type and activity, as parts
+    (the AMA credit name marked for italics); see ``lms.credits.statements``."""
+    joint = is_jointly_accredited(info.provider_org_id) if joint is None else joint
+    return statements.designation(credit_type.code, provider=info.provider_name,
+                                  format_name=FORMATS.get(info.format, "activity"), amount=amount,
+                                  uan=info.acpe_uan or "", joint=joint)
+
+
 def statement(credit_type: CreditType, info: ActivityInfo, amount: Decimal) -> str:
-    """The designation statement accreditors require, filled in for this activity."""
-    return credit_type.statement.format(
-        provider=info.provider_name, format=FORMATS.get(info.format, "activity"), amount=fmt(amount),
-        uan=info.acpe_uan or "—",
-    )
+    """The designation statement as plain text, singular or plural as the amount requires."""
+    return statements.plain(statement_parts(credit_type, info, amount))
+
+
+def check_not_expired(info: ActivityInfo, now: datetime) -> None:
+    """Enduring material is certified for credit only until its expiry (termination) date: after it, in
+    the activity's time zone, no claim is accepted (ACCME/JA: "date after which enduring material is no
+    longer certified for credit"). Live activities end on their date and are claimed afterwards."""
+    if info.format == "live" or info.end_date is None:
+        return
+    try:
+        today = now.astimezone(ZoneInfo(info.timezone or "UTC")).date()
+    except (KeyError, ValueError):
+        today = now.date()
+    if today > info.end_date:
+        raise NotEligible(f"This activity was certified for credit until {info.end_date:%d %B %Y}; credit can no "
+                          "longer be claimed for it.")
 
 
 @dataclass(frozen=True)
@@ -118,6 +148,7 @@ def claim_options(learner: User, info: ActivityInfo, participation: Participatio
     types = {t.code: t for t in db.session.scalars(select(CreditType).where(CreditType.code.in_(codes | {"participation"})))}
     existing = claimed_amounts(learner.id, info.kind, info.id)
     options, ineligible_max = [], Decimal("0")
+    joint = is_jointly_accredited(info.provider_org_id)
     for code, maximum in sorted(info.designations.items(), key=lambda kv: types[kv[0]].sort_order):
         credit_type = types[code]
         cap = maximum
@@ -129,8 +160,9 @@ def claim_options(learner: User, info: ActivityInfo, participation: Participatio
             f"your profile says {learner.profession_label}.")
         if not eligible:
             ineligible_max = max(ineligible_max, cap)
-        options.append(ClaimOption(credit_type, cap, statement(credit_type, info, maximum), eligible, reason,
-                                   existing.get(code)))
+        options.append(ClaimOption(credit_type, cap, statements.plain(statement_parts(credit_type, info, maximum,
+                                                                                      joint=joint)),
+                                   eligible, reason, existing.get(code)))
     if "participation" not in codes and ineligible_max > 0 and not any(o.eligible for o in options):
         participation_type = types["participation"]
         options.append(ClaimOption(participation_type, ineligible_max,
@@ -165,6 +197,7 @@ def claim_credit(learner: User, kind: str, activity_id: int, credit_type_code: s
                  attested: bool, now: datetime, description: str = "", ip: str | None = None) -> CreditEntry:
     """Record a claim: completed activity, evaluation submitted, eligible type, amount within the rules."""
     info = load_activity(kind, activity_id, learner.id)
+    check_not_expired(info, now)
     part = activities.participation(kind, learner.id, activity_id)
     if not part.is_complete:
         raise NotReady("Complete the activity before claiming credit.")
@@ -182,6 +215,13 @@ def claim_credit(learner: User, kind: str, activity_id: int, credit_type_code: s
                              "claimed again. Contact the provider if you think this is wrong.")
     if option.existing is not None:
         raise AlreadyClaimed(f"You have already claimed {option.credit_type.name} for this activity.")
+    if credit_type_code == "acpe":
+        try:
+            cpe_monitor.check_acpe_claim(
+                profession=learner.profession, uan=info.acpe_uan, activity_format=_acpe_format(info),
+                amount=amount, designated=info.designations[credit_type_code], attended_max=part.max_claimable)
+        except cpe_monitor.AcpeRuleError as exc:
+            raise NotEligible(str(exc)) from None
     check_amount(amount, option.credit_type, option.maximum)
     if not attested:
         raise NotReady("Confirm that you claim only the credit commensurate with your participation.")
@@ -204,6 +244,10 @@ def claim_credit(learner: User, kind: str, activity_id: int, credit_type_code: s
     record(learner, "credit.claim", entry, now=now, org_id=info.provider_org_id, ip=ip,
            after={"credit_type": credit_type_code, "amount": str(amount), "activity": f"{kind}:{activity_id}"})
     return entry
+
+
+def _acpe_format(info: ActivityInfo) -> str:
+    return "meeting" if info.kind == "meeting" else info.format
 
 
 def _activity_date(info: ActivityInfo, part: Participation, now: datetime) -> date:

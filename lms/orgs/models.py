@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -30,6 +30,9 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="practice")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_accredited_provider: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Jointly accredited (ACCME, ACPE, ANCC): one Joint Accreditation statement on certificates, JA wording
+    # of each designation, IPCE credit, and JA-PARS rather than PARS for reporting.
+    joint_accreditation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="org", cascade="all, delete-orphan")

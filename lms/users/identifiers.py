@@ -20,12 +20,14 @@ US_STATES = {
 }
 
 CERTIFYING_BOARDS = [
-    "ABIM", "ABFM", "ABP", "ABS", "ABA", "ABEM", "ABPN", "ABR", "ABOG", "ABO", "ABOto", "ABPath",
-    "ABPMR", "ABU", "ABD", "AOA", "Other",
+    "ABIM", "ABFM", "ABP", "ABS", "ABA", "ABEM", "ABPN", "ABR", "ABOG", "ABO", "ABOHNS", "ABOS", "ABTS",
+    "ABOto", "ABPath", "ABPMR", "ABU", "ABD", "AOA", "Other",
 ]
 
 _NPI = re.compile(r"[0-9]{10}")
-_NABP = re.compile(r"[0-9]{1,10}")
+# NABP assigns each pharmacist and technician an e-Profile ID of six or seven digits (nabp.pharmacy
+# e-Profile help; CPE Monitor matches on it with the birth month and day). "1" or "0000001" is a typo.
+_NABP = re.compile(r"[1-9][0-9]{5,6}")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -55,7 +57,7 @@ def npi_problem(npi: str) -> str | None:
 
 def nabp_problem(value: str) -> str | None:
     if not _NABP.fullmatch(value):
-        return "The NABP e-Profile ID is a number of up to 10 digits."
+        return "The NABP e-Profile ID is the 6- or 7-digit number NABP gave you (see your NABP e-Profile)."
     return None
 
 

@@ -105,8 +105,8 @@ def feed(token: str):
         abort(404)
     now = utcnow()
     meetings = services.feed_meetings(user, now=now)
-    body = ical.feed([(m, external_url("meetings.show", meeting_id=m.id)) for m in meetings],
-                     organizer_email="no-reply@continuum.local", stamp=now, name="Continuum meetings")
+    body = ical.feed([(m, external_url("meetings.show", meeting_id=m.id), ical.configured_organizer(m))
+                      for m in meetings], stamp=now, name="Continuum meetings")
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, no-store",
                                                              "Referrer-Policy": "no-referrer"})
 
@@ -271,9 +271,8 @@ def show(meeting_id: int):
 @login_required
 def ics(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id)
-    body = ical.invitation(meeting, url=external_url("meetings.show", meeting_id=meeting.id),
-                           organizer_email="no-reply@continuum.local", stamp=utcnow(),
-                           cancel=meeting.is_cancelled)
+    body = ical.download(meeting, url=external_url("meetings.show", meeting_id=meeting.id),
+                         organizer=ical.configured_organizer(meeting), stamp=utcnow())
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="meeting-{meeting.id}.ics"'})
 

@@ -40,6 +40,8 @@ def acts(monkeypatch, db):
     monkeypatch.setitem(__import__("lms.activities").activities.ACTIVITY_KINDS, "meeting", "tests.credits.fake_activity")
     fake_activity.INFOS.clear()
     fake_activity.PARTICIPATION.clear()
+    fake_activity.TAKEN.clear()
     yield Activities()
     fake_activity.INFOS.clear()
     fake_activity.PARTICIPATION.clear()
+    fake_activity.TAKEN.clear()

@@ -15,3 +15,11 @@ def activity_info(activity_id: int) -> ActivityInfo | None:
 
 def participation(learner_id: int, activity_id: int) -> Participation:
     return PARTICIPATION.get((learner_id, activity_id), Participation(completed_at=None, evaluation_submitted=False))
+
+
+# The activity as one learner took it (a course's completed version), when it differs from the current.
+TAKEN: dict[tuple[int, int], ActivityInfo] = {}
+
+
+def enrolment_info(learner_id: int, activity_id: int) -> ActivityInfo | None:
+    return TAKEN.get((learner_id, activity_id))

@@ -196,13 +196,16 @@ def test_pars_export_has_only_consented_learners_and_a_validation_report(make_cl
         make_client().login(user).post(f"/credits/claim/course/{info.id}", {"amount_ama_pra_1": "1", "attest": "y"})
     educator = make_member(org, role="educator").user
     browser = make_client().login(educator)
-    rows = list(csv.reader(io.StringIO(browser.get(f"/credits/activities/course/{info.id}/pars.csv")
-                                       .get_data(as_text=True).lstrip("\ufeff"))))
-    names = [r[0] for r in rows[1:]]
-    assert names == ["Priya", "Ines"]
-    assert rows[1][2] == "04/12" and rows[1][5] == "1234567893" and rows[1][10] == "1"
+    assert browser.post(f"/credits/activities/course/{info.id}/pars", {"pars_activity_id": "202612345",
+                                                                      "providership": "direct",
+                                                                      "changes_competence": "y"}).status_code == 302
+    response = browser.get(f"/credits/activities/course/{info.id}/pars-learners.txt")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)), delimiter="\t"))
+    names = [r[2] for r in rows[1:]]
+    assert names == ["Priya"] and response.headers["X-Learners-Left-Out"] == "2"
+    assert rows[1][4] == "04/12" and rows[1][6] == "1234567893" and rows[1][9] == "1"
     page = browser.get(f"/credits/activities/course/{info.id}/claims").get_data(as_text=True)
-    assert "Ines" in page and "birth month and day missing" in page and "did not consent" in page
+    assert "Ines" in page and "birth month and day missing" in page and "has not given permission" in page
 
 
 def test_educator_corrects_and_revokes_with_reasons(make_client, setup):
@@ -274,7 +277,8 @@ def test_transcript_and_pars_run_a_bounded_number_of_queries(make_client, acts, 
         with count_queries(db.engine) as transcript:
             assert learner_browser.get("/credits/transcript").status_code == 200
         with count_queries(db.engine) as pars:
-            assert educator_browser.get(f"/credits/activities/course/{info.id}/pars.csv").status_code == 200
+            assert educator_browser.get(f"/credits/activities/course/{info.id}/pars-learners.txt").status_code \
+                in (200, 302)
         with count_queries(db.engine) as claims_page:
             assert educator_browser.get(f"/credits/activities/course/{info.id}/claims").status_code == 200
         counts[n] = (len(transcript), len(pars), len(claims_page))

@@ -33,6 +33,7 @@ MATRIX = {
     "certificates.verify": ("GET", "/verify/{code}", everyone(200)),
     "certificates.verify_json": ("GET", "/verify/{code}.json", everyone(200)),
     "certificates.public_key": ("GET", "/certificates/keys/{org}.json", everyone(200)),
+    "certificates.status_list": ("GET", "/certificates/status/{org}/0.json", everyone(200)),
     "certificates.achievement": ("GET", "/certificates/achievements/course/{activity}", everyone(200)),
     "certificates.activity": ("GET", "/certificates/activities/course/{activity}", EDUCATORS),
     "certificates.activity_zip": ("GET", "/certificates/activities/course/{activity}/certificates.zip", EDUCATORS),

@@ -36,7 +36,13 @@ MATRIX = {
     "credits.activity_claims": ("GET", "/credits/activities/course/{activity}/claims", EDUCATORS),
     "credits.correct": ("POST", "/credits/entries/{entry}/correct", EDUCATOR_POSTS),
     "credits.revoke": ("POST", "/credits/entries/{entry}/revoke", EDUCATOR_POSTS),
-    "credits.pars_csv": ("GET", "/credits/activities/course/{activity}/pars.csv", EDUCATORS),
+    # No PARS activity ID is recorded in this world: the gate sends the educator back to the claims page.
+    "credits.pars_learners": ("GET", "/credits/activities/course/{activity}/pars-learners.xlsx", EDUCATOR_POSTS),
+    "credits.ja_pars_learners": ("GET", "/credits/activities/course/{activity}/ja-pars-learners.txt",
+                                 EDUCATOR_POSTS),
+    "credits.pars_activity_file": ("GET", "/credits/activities/course/{activity}/pars-activity.xlsx",
+                                   EDUCATOR_POSTS),
+    "credits.pars_registration": ("POST", "/credits/activities/course/{activity}/pars", EDUCATOR_POSTS),
     "credits.cpe_monitor_csv": ("GET", "/credits/activities/course/{activity}/cpe-monitor.csv", EDUCATORS),
 }
 

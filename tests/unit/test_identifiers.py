@@ -28,6 +28,9 @@ def test_nabp_id():
     assert nabp_problem("1234567") is None
     assert nabp_problem("12a") is not None
     assert nabp_problem("12345678901") is not None
+    for typo in ("1", "12345", "0123456", "12345678", " 1234567"):
+        assert nabp_problem(typo) is not None, typo
+    assert nabp_problem("123456") is None
 
 
 @pytest.mark.parametrize("month,day,ok", [(2, 29, True), (2, 30, False), (4, 31, False), (12, 31, True),

@@ -226,6 +226,23 @@ def public_key(org_id: int):
     return response
 
 
+@bp.route("/certificates/status/<int:org_id>/<int:block>.json")
+def status_list(org_id: int, block: int):
+    """A provider's signed BitstringStatusList credential: the revocation bits of its certificates."""
+    from lms.certificates import status_list as lists
+    from lms.certificates.models import SigningKey
+
+    key = db.session.scalar(select(SigningKey).where(SigningKey.org_id == org_id))
+    if key is None or block > 10_000:
+        abort(404)
+    now = utcnow().replace(microsecond=0)
+    document = lists.list_credential(org_id, block, issuer=badges.issuer_url(org_id), now=now)
+    response = current_app.response_class(json.dumps(badges.add_proof(document, key, created=document["validFrom"])),
+                                          mimetype="application/vc")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
 @bp.route("/certificates/achievements/<any(course, meeting):kind>/<int:activity_id>")
 def achievement(kind: str, activity_id: int):
     """The public description of an achievement that credentials name."""
