@@ -1,7 +1,7 @@
 """Accreditor reporting: joint accreditation of a provider, and each activity's PARS registration.
 
 Revision ID: i17a1b2c3d4e5
-Revises: a13e5c7d9b01
+Revises: i14b2c3d4e5f
 Create Date: 2026-12-03 09:00:00
 
 Reviewed by hand. ``organisation.joint_accreditation`` chooses the Joint Accreditation statement and
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'i17a1b2c3d4e5'
-down_revision = 'a13e5c7d9b01'
+down_revision = 'i14b2c3d4e5f'
 branch_labels = None
 depends_on = None
 
