@@ -37,14 +37,18 @@ def create_app(config: dict | None = None) -> Flask:
     bootstrap.init_app(app)
     limiter.init_app(app)
     _init_login(app)
+    from lms import inputs
+
+    inputs.init_app(app)  # before the blueprints: their <int:...> rules take the bounded converter
     _register_blueprints(app)
     _init_templates(app)
 
-    from lms.main.errors import register_error_handlers
+    from lms.main.errors import SafetyNet, register_error_handlers
     from lms.security import init_security_headers
 
     register_error_handlers(app)
     init_security_headers(app)
+    app.wsgi_app = SafetyNet(app)
 
     from lms.cli import lms_cli
 

@@ -17,6 +17,7 @@ from courses.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from courses.views.common import KnownPage, actor, flash_errors, now, page_number, per_page, run
 from lms.activities import FORMATS
 from lms.credits.models import CreditType
+from lms import inputs
 from lms.extensions import db
 from lms.users.models import PROFESSIONS
 
@@ -189,7 +190,7 @@ def position(course_id: int, lesson_id: int):
         abort(404)
     version = services.load_version(enrolment.version_id)
     lesson = _lesson_in(version, lesson_id)
-    data = request.get_json(silent=True) or {}
+    data = inputs.json_object()
     try:
         at = float(data.get("position", 0))
         duration = float(data["duration"]) if data.get("duration") not in (None, "") else None
