@@ -164,6 +164,9 @@ def _init_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from lms.permissions import managed_orgs, template_helpers
+    from lms.text import output_text
+
+    app.jinja_env.finalize = output_text  # no printed name can read backwards (bidi controls removed)
 
     app.jinja_env.globals.update(template_helpers())
     app.jinja_env.globals["managed_orgs"] = managed_orgs

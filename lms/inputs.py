@@ -3,6 +3,8 @@
 - URL integers are bounded to the database's INTEGER range (PostgreSQL refuses 2^31 with
   "integer out of range", SQLite's driver 2^63 with OverflowError): ``<int:...>`` is replaced
   app-wide by a converter that answers 404 above 2^31 - 1.
+- Form fields and query arguments lose bidi and control characters as they are parsed (see
+  ``lms.text``), so nothing typed stores a right-to-left override; passwords are left as typed.
 - NUL bytes in the path, query arguments or form fields answer 400 (PostgreSQL text cannot
   hold them, and no legitimate form sends one).
 - A JSON body must be an object (every JSON endpoint takes one, and Flask-WTF would hand an array
@@ -13,15 +15,18 @@ from __future__ import annotations
 
 import builtins
 import json
+import re
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, Request, abort, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
+
+from lms.text import clean_text
 
 MAX_DB_INT = 2**31 - 1  # INTEGER primary keys on PostgreSQL; SQLite's are wider, so this bounds both
 MAX_JSON_DEPTH = 64
-FORM_MIMETYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -80,10 +85,6 @@ def json_object() -> dict:
     return data
 
 
-def _has_nul(values) -> bool:
-    return any("\x00" in value for value in values if isinstance(value, str))
-
-
 def _json_has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -95,24 +96,45 @@ def _json_has_nul(value: Any) -> bool:
 
 
 def refuse_malformed_input() -> None:
-    """400 for a NUL byte anywhere in the path, the query string, a form field, an upload's name or a
-    JSON body, and for a JSON body that is not an object (Flask-WTF would hand an array to the form)."""
-    if "\x00" in request.path or _has_nul(request.args.keys()) or _has_nul(request.args.values()):
+    """400 for a NUL byte in the path or a JSON body, and for a JSON body that is not an object
+    (Flask-WTF would hand an array to the form). Query arguments and form fields are checked as
+    they are parsed (``CleanedMultiDict``), when the view reads them: an upload route sets its own
+    size cap before the body is read."""
+    if "\x00" in request.path:
         abort(400)
-    if request.mimetype in FORM_MIMETYPES:
-        form = request.form
-        if _has_nul(form.keys()) or _has_nul(form.values()):
-            abort(400)
-        if any("\x00" in (f.filename or "") for f in request.files.values()):
-            abort(400)
-    elif request.is_json and request.content_length != 0:
+    if request.is_json and request.content_length != 0:
         data = request.get_json(silent=True)  # cached: a view reading the raw body still gets it
         if not isinstance(data, dict) or _json_has_nul(data):
             abort(400)
 
 
+_SECRET_FIELD = re.compile(r"password|secret|token", re.IGNORECASE)
+
+
+class CleanedMultiDict(ImmutableMultiDict):
+    """Form fields and query arguments without bidi or control characters (secrets left as typed);
+    a NUL byte in a name, a value or an upload's file name is a 400."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None:
+            items = mapping.items(multi=True) if isinstance(mapping, MultiDict) else \
+                mapping.items() if isinstance(mapping, dict) else mapping
+            mapping = [(key, value if _SECRET_FIELD.search(str(key)) else clean_text(value, keep_nul=True))
+                       for key, value in items]
+            for key, value in mapping:
+                if "\x00" in str(key) or "\x00" in (value if isinstance(value, str) else
+                                                     getattr(value, "filename", None) or ""):
+                    abort(400)
+        super().__init__(mapping)
+
+
+class CleanRequest(Request):
+    parameter_storage_class = CleanedMultiDict
+
+
 def init_app(app: Flask) -> None:
     """Call before blueprints are registered, so every ``<int:...>`` rule uses the bounded converter."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.request_class = CleanRequest
     app.json = SafeJSONProvider(app)
     app.before_request(refuse_malformed_input)

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms import inputs
+from lms.text import clean_text
 from lms.extensions import csrf, db, limiter
 from lms.orgs.models import Membership
 from lms.types import utcnow
@@ -44,7 +45,7 @@ def attendance(meeting_id: int):
 
 def neutralise(value) -> str:
     """Spreadsheets run cells that start with = + - @ (or tab/CR before them): quote them."""
-    text = "" if value is None else str(value)
+    text = "" if value is None else clean_text(str(value))
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

@@ -25,6 +25,7 @@ from lms.credits.models import CreditEntry
 from lms.credits.services import CENT, fmt, statement
 from lms.extensions import db
 from lms.security import external_url
+from lms.text import clean_text
 from lms.users.models import User
 
 
@@ -52,7 +53,8 @@ def _zone(tz: str) -> ZoneInfo:
 
 
 def _learner(user: User) -> dict:
-    return {"name": user.full_name, "credentials": user.credentials or "", "display_name": user.display_name}
+    return {"name": clean_text(user.full_name), "credentials": clean_text(user.credentials or ""),
+            "display_name": clean_text(user.display_name)}
 
 
 def credit_content(learner: User, kind: str, activity_id: int) -> dict | None:

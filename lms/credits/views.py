@@ -6,7 +6,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -20,6 +20,8 @@ from lms.credits import services as credits
 from lms.credits.forms import ClaimForm, DateRangeForm, ExternalCreditForm, credit_type_choices
 from lms.credits.models import CreditType, ExternalCredit
 from lms.csvexport import csv_response
+from lms.downloads import send_upload
+from lms.text import safe_filename
 from lms.extensions import db
 from lms.pdf import render_pdf
 from lms.types import utcnow
@@ -188,7 +190,7 @@ def _store_certificate(file) -> tuple[str, str] | None:
     directory = _upload_dir()
     directory.mkdir(parents=True, exist_ok=True)
     (directory / name).write_bytes(data)
-    original = Path(file.filename).name[:150] or f"certificate{suffix}"
+    original = safe_filename(Path(file.filename).name, f"certificate{suffix}")
     return name, original
 
 
@@ -232,6 +234,9 @@ def external_certificate(external_id: int):
     record = db.session.get(ExternalCredit, external_id)
     if record is None or record.learner_id != current_user.id or not record.certificate_path:
         abort(404)
-    return send_file(_upload_dir() / record.certificate_path, as_attachment=True,
-                     download_name=record.certificate_filename or record.certificate_path)
+    path = _upload_dir() / record.certificate_path
+    if not path.is_file():
+        abort(404)
+    return send_upload(path, record.certificate_filename or record.certificate_path,
+                       allowed={"application/pdf", "image/png", "image/jpeg"})
 

@@ -22,6 +22,7 @@ MESSAGES = {
     403: ("Not allowed", "Your role does not allow this. Ask a manager of the organisation if you need it."),
     404: ("Not found", "There is nothing here, or it is not yours to see."),
     405: ("Not allowed", "This address does not accept that kind of request."),
+    409: ("Conflict", "Someone else changed this at the same time. Reload the page and try again."),
     413: ("Too large", "The upload is larger than allowed."),
     422: ("Cannot process", "Some of what you sent is not valid."),
     429: ("Too many attempts", "You have tried this too often. Wait a few minutes, then try again."),
@@ -59,6 +60,8 @@ def status_for(error: BaseException) -> int:
         return 503
     if isinstance(error, sa_exc.DataError | OverflowError):  # out of range, NUL byte, too large for SQLite
         return 400
+    if isinstance(error, sa_exc.IntegrityError):  # a unique constraint lost a race with another request
+        return 409
     return 500
 
 
@@ -102,7 +105,8 @@ def register_error_handlers(app: Flask) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, handle)
-    for cls in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DataError, OverflowError):
+    for cls in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DataError,
+                sa_exc.IntegrityError, OverflowError):
         app.register_error_handler(cls, handle)
 
 
