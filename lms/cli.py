@@ -84,6 +84,31 @@ def send_reminders() -> None:
                f"{'' if digests == 1 else 's'} sent.")
 
 
+@lms_cli.command("grant-app-role")
+@click.argument("role")
+def grant_app_role_command(role: str) -> None:
+    """Grant the application's PostgreSQL ROLE its privileges (run as the owner, after `flask db upgrade`)."""
+    from lms.db_roles import grant_app_role
+
+    if db.engine.dialect.name != "postgresql":
+        raise click.ClickException("roles exist only on PostgreSQL; SQLite has none")
+    with db.engine.begin() as conn:
+        grant_app_role(conn, role)
+    click.echo(f"{role}: SELECT/INSERT/UPDATE/DELETE on tables, SELECT/INSERT only on the append-only records.")
+
+
+@lms_cli.command("create-roles")
+@click.argument("owner")
+@click.argument("app_role", metavar="APP")
+def create_roles_command(owner: str, app_role: str) -> None:
+    """Create the OWNER (migrations) and APP (requests) PostgreSQL login roles if missing (needs a superuser)."""
+    from lms.db_roles import create_roles
+
+    with db.engine.begin() as conn:
+        create_roles(conn, owner, app_role)
+    click.echo(f"roles {owner} and {app_role} exist")
+
+
 from lms.scale import seed_scale_command  # noqa: E402  (bulk seeding for benchmarks lives in its own module)
 
 lms_cli.add_command(seed_scale_command)
