@@ -48,6 +48,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     init_security_headers(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly PROXY_COUNT hops of X-Forwarded-For/-Proto: the client's real address keys the rate limits.
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     app.wsgi_app = SafetyNet(app)
 
     from lms.cli import lms_cli
@@ -98,6 +104,15 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+    from flask import g, session
+    from flask_login import user_logged_in
+
+    @user_logged_in.connect_via(app)
+    def _rotate_csrf_token(_app, user=None, **_):
+        # A CSRF token planted in a pre-login session (a shared computer, a fixed cookie) dies at login.
+        session.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
     @login_manager.user_loader
     def load_user(value: str):

@@ -19,11 +19,12 @@ from lms.credits import bp
 from lms.credits import services as credits
 from lms.credits.forms import ClaimForm, DateRangeForm, ExternalCreditForm, credit_type_choices
 from lms.credits.models import CreditType, ExternalCredit
+from lms.auth.throttle import claim_limit, pdf_limit, per_user
 from lms.csvexport import csv_response
 from lms.downloads import send_upload
-from lms.text import safe_filename
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.pdf import render_pdf
+from lms.text import safe_filename
 from lms.types import utcnow
 
 CERTIFICATE_MAX_BYTES = 10 * 1024 * 1024
@@ -46,6 +47,7 @@ def _claim_form(options):
 
 
 @bp.route("/claim/<any(course, meeting):kind>/<int:activity_id>", methods=["GET", "POST"])
+@limiter.limit(claim_limit, key_func=per_user, methods=["POST"])
 @login_required
 def claim(kind: str, activity_id: int):
     learner = current_user._get_current_object()
@@ -159,6 +161,7 @@ def transcript_csv():
 
 
 @bp.route("/transcript.pdf")
+@limiter.limit(pdf_limit, key_func=per_user)
 @login_required
 def transcript_pdf():
     _, start, end = _date_range()

@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
-from lms.extensions import db
+from lms.auth.throttle import pdf_limit, per_user
+from lms.extensions import db, limiter
 from lms.forms import choices
 from lms.orgs.forms import ConfirmForm
 from lms.orgs.models import Membership
@@ -77,6 +78,7 @@ def dashboard_csv(org_id: int):
 
 
 @bp.route("/orgs/<int:org_id>/compliance.pdf")
+@limiter.limit(pdf_limit, key_func=per_user)
 @login_required
 def dashboard_pdf(org_id: int):
     org = get_org_or_404(org_id, "manager")
