@@ -29,9 +29,9 @@ test: venv
 quick: venv
 	$(BIN)/python -m pytest -c tests/pytest.ini -m "not slow" -q $(PYTEST_ARGS) tests
 
-## An RQ worker for the queue named in RQ_QUEUE (REDIS_URL must be set).
+## An RQ worker (with the scheduler, which runs retries) for the queue named in RQ_QUEUE (REDIS_URL must be set).
 worker: venv
-	$(BIN)/rq worker --worker-class rq.worker.SimpleWorker --url "$$REDIS_URL" "$${RQ_QUEUE:-continuum}"
+	$(BIN)/rq worker --with-scheduler --worker-ttl 30 --maintenance-interval 10 --worker-class lms.job_lease.LeasedWorker --url "$$REDIS_URL" "$${RQ_QUEUE:-continuum}"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -97,6 +97,17 @@ def grant_app_role_command(role: str) -> None:
     click.echo(f"{role}: SELECT/INSERT/UPDATE/DELETE on tables, SELECT/INSERT only on the append-only records.")
 
 
+@lms_cli.command("sweep-jobs")
+def sweep_jobs() -> None:
+    """Re-queue jobs whose worker died (their lease lapsed); run every minute from cron beside the workers."""
+    from lms.job_lease import sweep
+    from lms.jobs import get_queue
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, nothing to sweep")
+    click.echo(f"re-queued {sweep(get_queue())} abandoned job(s)")
+
+
 @lms_cli.command("create-roles")
 @click.argument("owner")
 @click.argument("app_role", metavar="APP")
