@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import hmac
-import logging
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,7 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     settings.update(config or {})
     app.config.update(finalise(settings))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from lms import observability
+
+    observability.init_app(app)  # first: its after_request runs last, so latency includes the commit
 
     _init_database(app)
     unit_of_work.init_app(app)

@@ -153,6 +153,9 @@ class Config:
         self.INVITATION_MAX_AGE_DAYS = _int("INVITATION_MAX_AGE_DAYS", 14)
 
         production = self.ENV_NAME == "production"
+        self.LOG_FORMAT = env.get("LOG_FORMAT", "json" if production else "text")  # json: one object per line
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN") or None  # /metrics beyond loopback needs this bearer token
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", production)

@@ -3,10 +3,8 @@ from __future__ import annotations
 from flask import get_template_attribute, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import text
 
 from lms.cache import LocalCache
-from lms.extensions import db
 from lms.main import bp
 from lms.permissions import active_memberships
 from lms.types import utcnow
@@ -64,8 +62,3 @@ def dashboard():
 def policy():
     return render_template("lms/main/policy.html")
 
-
-@bp.route("/healthz")
-def healthz():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
