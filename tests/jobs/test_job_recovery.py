@@ -20,7 +20,7 @@ WORKER_FLAGS = ["--with-scheduler", "--worker-ttl", "30", "--maintenance-interva
 
 
 def start_worker(app, *extra) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": app.config["REDIS_URL"],
+    env = {"CERTIFICATE_DIR": app.config["CERTIFICATE_DIR"], "UPLOAD_DIR": app.config["UPLOAD_DIR"],**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": app.config["REDIS_URL"],
            "RQ_QUEUE": app.config["RQ_QUEUE"], "SECRET_KEY": TEST_SECRET, "MAIL_OUTBOX": app.config["MAIL_OUTBOX"],
            "PUBLIC_URL": app.config["PUBLIC_URL"], "CONTINUUM_INSTANCE": app.config["INSTANCE_DIR"],
            "PYTHONPATH": str(ROOT)}
