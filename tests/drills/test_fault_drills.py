@@ -64,6 +64,9 @@ def claim_rows(app) -> dict[int, int]:
         return dict(rows)
 
 
+KILL_ROUNDS, KILL_EVERY = 12, 1.5
+
+
 def test_postgresql_connections_killed_under_load_lose_and_double_no_claim(tmp_path):
     app = drill_app(tmp_path, "drill_pg")
     app.extensions["continuum.after_claim"] = lambda *args: None  # the ledger is what this drill is about
@@ -73,19 +76,20 @@ def test_postgresql_connections_killed_under_load_lose_and_double_no_claim(tmp_p
     acknowledged, statuses, killed = set(), [], [0]
     done = threading.Event()
 
-    def killer():
+    def killer():  # KILL_ROUNDS times, every KILL_EVERY seconds, every connection to the drill's database
         with admin.connect() as conn:
-            while not done.is_set():
+            for _ in range(KILL_ROUNDS):
+                if done.wait(KILL_EVERY):
+                    return
                 killed[0] += conn.execute(text(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": url.database}).scalar()
-                time.sleep(0.75)
 
     def learner(user_id, session_id):
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = session_id, True
-        for _ in range(60):  # a browser retrying until the claim is acknowledged or refused as a duplicate
+        for _ in range(600):  # a browser retrying until the claim is acknowledged or refused as a duplicate
             response = client.post(f"/credits/claim/course/{course_id}",
                                    data={"amount_ama_pra_1": "1.5", "attest": "y"})
             statuses.append(response.status_code)
@@ -94,7 +98,7 @@ def test_postgresql_connections_killed_under_load_lose_and_double_no_claim(tmp_p
                 return
             if response.status_code == 422:
                 return
-            time.sleep(0.05)
+            time.sleep(0.2)
 
     chaos = threading.Thread(target=killer)
     chaos.start()
