@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from lms import unit_of_work
+from lms.errors import RuleViolation
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +114,15 @@ def register_error_handlers(app: Flask) -> None:
                 sa_exc.IntegrityError, OverflowError):
         app.register_error_handler(cls, handle)
 
+    @app.errorhandler(RuleViolation)
+    def refused(error: RuleViolation):
+        """A rule a view did not catch: nothing is kept, and the person sees why where they were."""
+        unit_of_work.rollback()
+        if _wants_json():
+            return jsonify(error="Cannot process", message=str(error)), 422
+        flash(str(error), "danger")
+        return redirect(_back())
+
 
 class SafetyNet:
     """WSGI middleware: if the application itself fails, answer a plain 500 that still has the security headers."""
@@ -133,3 +147,11 @@ class SafetyNet:
             body = FALLBACK_HTML.format(title=title, message=message).encode()
             start_response("500 INTERNAL SERVER ERROR", [*self.HEADERS, ("Content-Length", str(len(body)))])
             return [body]
+
+
+def _back() -> str:
+    """The page the person came from, if it is on this site; else their dashboard."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("main.dashboard")

@@ -1,7 +1,7 @@
 """One mailbox, one account; one NPI, one person; names without bidi controls.
 
 Revision ID: i19a0e1n2p3i
-Revises: f1a2b3c4d5e6
+Revises: i13c01
 Create Date: 2026-12-03 08:40:00
 
 Reviewed by hand.
@@ -27,7 +27,7 @@ from lms.text import clean_text, normalise_email
 from lms.types import UTCDateTime
 
 revision = 'i19a0e1n2p3i'
-down_revision = 'f1a2b3c4d5e6'
+down_revision = 'i13c01'
 branch_labels = None
 depends_on = None
 

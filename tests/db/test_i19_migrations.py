@@ -24,14 +24,14 @@ def test_i19a_normalises_emails_and_keeps_each_npi_with_one_person(tmp_path):
 
     app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'i19a.db'}"))
     with app.app_context():
-        upgrade(revision="f1a2b3c4d5e6")
+        upgrade(revision="i13c01")  # the revision before i19a
         with db.engine.begin() as conn:
             for uid, email, npi, verified, first in USERS:
                 conn.execute(text(
                     "INSERT INTO user (id, email, npi, email_verified_at, first_name, last_name, credentials, profession, "
-                    "timezone, consent_to_report, session_nonce, created_at, is_admin, dashboard_version) "
+                    "timezone, consent_to_report, session_nonce, created_at, is_admin) "
                     "VALUES (:id, :email, :npi, :verified, :first, 'X', '', 'physician_md', 'UTC', 0, 'n', "
-                    "'2026-01-01 00:00:00', 0, 0)"),
+                    "'2026-01-01 00:00:00', 0)"),
                     {"id": uid, "email": email, "npi": npi, "first": first,
                      "verified": "2026-01-0%d 00:00:00" % uid if verified else None})
         upgrade()
