@@ -5,15 +5,29 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi.py
 
-.PHONY: demo test quick venv worker clean serve bench
+.PHONY: demo test quick venv lock worker clean serve bench
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# Installs exactly what requirements.lock names (every package, direct and transitive, pinned with its
+# hashes); a package missing from the lock or a download whose hash differs stops the install.
+$(VENV)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip check
 	touch $@
+
+## Regenerate requirements.lock from the direct pins in requirements.txt (after adding or changing one).
+UV_VERSION ?= 0.13.9
+LOCK_PYTHON ?= 3.11
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) --python-platform x86_64-manylinux_2_28 \
+		--no-header --annotation-style line --index-url https://pypi.org/simple \
+		--output-file requirements.lock requirements.txt
+	@echo "requirements.lock regenerated; commit it with requirements.txt"
 
 ## Set up, migrate the SQLite database, seed the demo, print the logins and serve on :5000.
 demo: venv
@@ -29,9 +43,9 @@ test: venv
 quick: venv
 	$(BIN)/python -m pytest -c tests/pytest.ini -m "not slow" -q $(PYTEST_ARGS) tests
 
-## An RQ worker for the queue named in RQ_QUEUE (REDIS_URL must be set).
+## An RQ worker (with the scheduler, which runs retries) for the queue named in RQ_QUEUE (REDIS_URL must be set).
 worker: venv
-	$(BIN)/rq worker --worker-class rq.worker.SimpleWorker --url "$$REDIS_URL" "$${RQ_QUEUE:-continuum}"
+	$(BIN)/rq worker --with-scheduler --worker-ttl 30 --maintenance-interval 10 --worker-class lms.job_lease.LeasedWorker --url "$$REDIS_URL" "$${RQ_QUEUE:-continuum}"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

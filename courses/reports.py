@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from courses.models import (Course, CourseCompletion, CourseVersion, Enrolment, EvaluationAnswer, EvaluationItem,
                             Lesson, Quiz, QuizAttempt, QuizChoice, QuizOption, QuizQuestion, QuizResponse)
 from lms.extensions import db
+from lms.text import clean_text
 from lms.users.models import User
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
@@ -24,7 +25,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value) -> str:
-    text = "" if value is None else str(value)
+    text = "" if value is None else clean_text(str(value))
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 

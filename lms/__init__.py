@@ -29,7 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     settings.update(config or {})
     app.config.update(finalise(settings))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from lms import observability
+
+    observability.init_app(app)  # first: its after_request runs last, so latency includes the commit
 
     _init_database(app)
     caching.init_app(app)
@@ -39,15 +41,25 @@ def create_app(config: dict | None = None) -> Flask:
     bootstrap.init_app(app)
     limiter.init_app(app)
     _init_login(app)
+    from lms import inputs
+
+    inputs.init_app(app)  # before the blueprints: their <int:...> rules take the bounded converter
     _register_blueprints(app)
     _init_templates(app)
     _init_features(app)
 
-    from lms.main.errors import register_error_handlers
+    from lms.main.errors import SafetyNet, register_error_handlers
     from lms.security import init_security_headers
 
     register_error_handlers(app)
     init_security_headers(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly PROXY_COUNT hops of X-Forwarded-For/-Proto: the client's real address keys the rate limits.
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    app.wsgi_app = SafetyNet(app)
 
     from lms.cli import lms_cli
 
@@ -97,6 +109,15 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+    from flask import g, session
+    from flask_login import user_logged_in
+
+    @user_logged_in.connect_via(app)
+    def _rotate_csrf_token(_app, user=None, **_):
+        # A CSRF token planted in a pre-login session (a shared computer, a fixed cookie) dies at login.
+        session.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
     @login_manager.user_loader
     def load_user(value: str):
@@ -159,6 +180,9 @@ def _init_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from lms.permissions import managed_orgs, template_helpers
+    from lms.text import output_text
+
+    app.jinja_env.finalize = output_text  # no printed name can read backwards (bidi controls removed)
 
     app.jinja_env.globals.update(template_helpers())
     app.jinja_env.globals["managed_orgs"] = managed_orgs

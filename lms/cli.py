@@ -60,3 +60,41 @@ def send_reminders() -> None:
         unit_of_work.commit()
         click.echo(line)
 
+
+
+@lms_cli.command("grant-app-role")
+@click.argument("role")
+def grant_app_role_command(role: str) -> None:
+    """Grant the application's PostgreSQL ROLE its privileges (run as the owner, after `flask db upgrade`)."""
+    from lms.db_roles import grant_app_role
+    from lms.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        raise click.ClickException("roles exist only on PostgreSQL; SQLite has none")
+    with db.engine.begin() as conn:
+        grant_app_role(conn, role)
+    click.echo(f"{role}: SELECT/INSERT/UPDATE/DELETE on tables, SELECT/INSERT only on the append-only records.")
+
+
+@lms_cli.command("sweep-jobs")
+def sweep_jobs() -> None:
+    """Re-queue jobs whose worker died (their lease lapsed); run every minute from cron beside the workers."""
+    from lms.job_lease import sweep
+    from lms.jobs import get_queue
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, nothing to sweep")
+    click.echo(f"re-queued {sweep(get_queue())} abandoned job(s)")
+
+
+@lms_cli.command("create-roles")
+@click.argument("owner")
+@click.argument("app_role", metavar="APP")
+def create_roles_command(owner: str, app_role: str) -> None:
+    """Create the OWNER (migrations) and APP (requests) PostgreSQL login roles if missing (needs a superuser)."""
+    from lms.db_roles import create_roles
+    from lms.extensions import db
+
+    with db.engine.begin() as conn:
+        create_roles(conn, owner, app_role)
+    click.echo(f"roles {owner} and {app_role} exist")

@@ -7,8 +7,10 @@ while production refuses to start without a strong ``SECRET_KEY``.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+import zlib
 from pathlib import Path
 
 INSTANCE_DIR = Path(os.environ.get("CONTINUUM_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
@@ -44,8 +46,35 @@ def demo_secret_key(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+MIN_SECRET_KEY_BITS = 128
+# Words of the documented placeholders and typical made-up keys: a key containing one was typed, not generated.
+_PLACEHOLDER_WORDS = ("please", "change", "password", "example", "default", "replace")
+
+
+def _shannon_bits(symbols: list) -> float:
+    counts = {s: symbols.count(s) for s in set(symbols)}
+    return -sum(n / len(symbols) * math.log2(n / len(symbols)) for n in counts.values()) * len(symbols)
+
+
+def estimated_bits(key: str) -> float:
+    """A conservative estimate of the randomness in ``key``: the smallest of its Shannon entropy (per
+    character, times the length), the same over the steps between characters ("abcdef…" has almost
+    none) and what zlib cannot squeeze out of it (repeats cost nothing)."""
+    if len(key or "") < 2:
+        return 0.0
+    data = key.encode()
+    steps = [ord(b) - ord(a) for a, b in zip(key, key[1:])]
+    compressed = (len(zlib.compress(data, 9)) - len(zlib.compress(data[:1], 9))) * 8
+    return min(_shannon_bits(list(key)), _shannon_bits(steps), compressed)
+
+
 def is_strong_secret(key: str | None) -> bool:
-    return bool(key) and len(key) >= MIN_SECRET_KEY_LENGTH and key.lower() not in _WEAK_KEYS and len(set(key)) >= 10
+    """At least 32 characters and an estimated 128 bits of randomness, with no placeholder words."""
+    if not key or len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in _WEAK_KEYS:
+        return False
+    if any(word in key.lower() for word in _PLACEHOLDER_WORDS):
+        return False
+    return estimated_bits(key) >= MIN_SECRET_KEY_BITS
 
 
 def sqlite_url(path: Path) -> str:
@@ -79,7 +108,14 @@ class Config:
         # A moving window: no burst of twice the limit across a window's edge (and no test flake there).
         self.RATELIMIT_STRATEGY = env.get("RATELIMIT_STRATEGY", "moving-window")
         self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "30 per 5 minutes")
-        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")  # per account and client
+        self.LOGIN_DELAY_AFTER = _int("LOGIN_DELAY_AFTER", 10)  # failures on an account before delays start
+        self.LOGIN_DELAY_MAX_SECONDS = _int("LOGIN_DELAY_MAX_SECONDS", 30)  # the longest its owner ever waits
+        self.RESET_EMAIL_LIMIT_PER_ADDRESS = env.get("RESET_EMAIL_LIMIT_PER_ADDRESS", "3 per hour")
+        self.CLAIM_LIMIT_PER_USER = env.get("CLAIM_LIMIT_PER_USER", "60 per hour")
+        self.PDF_LIMIT_PER_USER = env.get("PDF_LIMIT_PER_USER", "20 per 10 minutes")
+        # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, use the socket address).
+        self.PROXY_COUNT = _int("PROXY_COUNT", 0)
 
         # Links in emails are built from this, never from the request's Host header.
         self.PUBLIC_URL = env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -121,9 +157,17 @@ class Config:
         self.INVITATION_MAX_AGE_DAYS = _int("INVITATION_MAX_AGE_DAYS", 14)
 
         production = self.ENV_NAME == "production"
+        self.LOG_FORMAT = env.get("LOG_FORMAT", "json" if production else "text")  # json: one object per line
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN") or None  # /metrics beyond loopback needs this bearer token
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", production)
+        if self.SESSION_COOKIE_SECURE:
+            # __Host-: the browser accepts it only over HTTPS, for this exact host, path "/": no sibling
+            # subdomain or plain-HTTP network attacker can plant or overwrite the session cookie.
+            self.SESSION_COOKIE_NAME = "__Host-session"
+            self.REMEMBER_COOKIE_NAME = "__Host-remember_token"
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
@@ -167,6 +211,7 @@ def finalise(config: dict) -> dict:
         if not is_strong_secret(key):
             raise ConfigError(
                 f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
+                f"and about {MIN_SECRET_KEY_BITS} bits of randomness (placeholders are refused) "
                 "in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
     elif not key:

@@ -8,12 +8,14 @@ from collections.abc import Iterable
 
 from flask import Response
 
+from lms.text import clean_text, safe_filename
+
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def neutralise(value) -> str:
-    text = "" if value is None else str(value)
+    text = "" if value is None else clean_text(str(value))
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
@@ -30,4 +32,4 @@ def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable])
     # A BOM so Excel reads UTF-8 names correctly.
     body = "\ufeff" + csv_text(header, rows)
     return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+        "Content-Disposition": f'attachment; filename="{safe_filename(filename, "export.csv")}"', "Cache-Control": "no-store"})

@@ -36,7 +36,12 @@ def get_queue(app: Flask | None = None):
     return Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
 
 
-def enqueue(func: Callable, *args, job_timeout: int = 300, retries: int = 3):
+# Retries wait longer each time: a full disk, a database restart or a mail relay outage gets about
+# 45 minutes to come back before a job is left in the failed registry (run by `rq worker --with-scheduler`).
+BACKOFF_SECONDS = [5, 30, 120, 600, 1800]
+
+
+def enqueue(func: Callable, *args, job_timeout: int = 300, retries: int = len(BACKOFF_SECONDS)):
     """Run ``func(*args)`` in a worker, or now in this process when no Redis is configured.
 
     Inside a request the job is handed to the commit point and queued once the request's work
@@ -60,7 +65,7 @@ def _enqueue_now(func: Callable, args: tuple, job_timeout: int, retries: int):
     from rq import Retry
 
     return get_queue(app).enqueue(
-        run_job, _path(func), *args, job_timeout=job_timeout, retry=Retry(max=retries, interval=[10, 30, 60])
+        run_job, _path(func), *args, job_timeout=job_timeout, retry=Retry(max=retries, interval=BACKOFF_SECONDS)
     )
 
 
@@ -92,4 +97,7 @@ def run_job(path: str, *args):
         from lms import create_app
 
         _worker_app = create_app()
-    return _execute(_worker_app, _resolve(path), args)
+    from lms.job_lease import Lease
+
+    with Lease():  # a worker killed mid-job lets its lease lapse: the job is re-queued within seconds
+        return _execute(_worker_app, _resolve(path), args)

@@ -179,7 +179,7 @@ def verify_webhook(raw: bytes, header: str | None, secret: str | None, *, now: d
             t = value
         elif key == "v1":
             signatures.append(value)
-    if t is None or not t.isdigit() or not signatures:
+    if t is None or not (t.isascii() and t.isdigit() and len(t) <= 12) or not signatures:
         raise WebhookRejected("malformed signature header")
     if abs(now.timestamp() - int(t)) > max_age:
         raise WebhookRejected("stale signature")
@@ -220,7 +220,7 @@ def parse_jaas_event(payload: dict) -> AttendanceEvent:
         event_type = str(payload["eventType"])
         occurred = datetime.fromtimestamp(int(payload["timestamp"]) / 1000, timezone.utc)
         fqn = str(payload.get("fqn") or "")
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:  # a year beyond 9999 overflows
         raise WebhookRejected(f"malformed event: {exc}") from None
     data = payload.get("data") or {}
     if not isinstance(data, dict):
@@ -258,12 +258,17 @@ def parse_event_sync(path_kind: str, payload: dict) -> AttendanceEvent:
     if kind is None or not isinstance(payload, dict):
         raise WebhookRejected("unknown event")
     occupant = payload.get("occupant") or {}
+    if not isinstance(occupant, dict):
+        raise WebhookRejected("malformed occupant")
     room = str(payload.get("room_name") or "").lower()
     when = occupant.get("left_at") if kind == "left" else occupant.get("joined_at")
     when = when or payload.get("destroyed_at") or payload.get("created_at") or time.time()
     jid = str(occupant.get("occupant_jid") or "")
     participant = jid.rsplit("/", 1)[-1] if jid else ""
-    occurred = datetime.fromtimestamp(float(when), timezone.utc)
+    try:
+        occurred = datetime.fromtimestamp(float(when), timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):  # NaN, infinity, a year beyond 9999
+        raise WebhookRejected("malformed time") from None
     key = hashlib.sha256(f"{path_kind}|{room}|{jid}|{when}".encode()).hexdigest()
     return AttendanceEvent(key=f"es-{key}", kind=kind, event_type=str(payload.get("event_name") or path_kind),
                            room_name=room, occurred_at=occurred, participant_key=participant,

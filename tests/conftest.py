@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, event, orm, text
 from sqlalchemy.engine import make_url
 
 REQUIRE_SERVICES = os.environ.get("CONTINUUM_REQUIRE_SERVICES") == "1"
-TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+TEST_SECRET = "tSt-kR9v2Qx8WmP4Lb7nC1yH6sJd3fGa0eZu5Yq"  # random-looking: production refuses guessable keys
 FAST_HASH = (1, 1024, 1)  # Argon2 parameters for tests only: real ones cost ~50 ms a hash
 
 

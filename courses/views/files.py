@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, send_file, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from courses import bp
@@ -10,7 +10,8 @@ from courses import pages, services
 from courses.access import can_author, get_course_or_404
 from courses.forms import ConfirmForm
 from courses.models import CourseFile
-from courses.uploads import stored_path
+from courses.uploads import DOCUMENT_TYPES, VIDEO_TYPES, stored_path
+from lms.downloads import send_upload
 from lms.extensions import db
 
 
@@ -33,12 +34,9 @@ def file(course_id: int, file_id: int):
         abort(404)
     is_video = f.kind == "video"
     # Werkzeug answers Range requests (206) when conditional=True, which video seeking needs.
-    response = send_file(path, mimetype=f.content_type, as_attachment=not is_video, download_name=f.original_name,
-                         conditional=True, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store" if not is_video else "private, max-age=0"
-    return response
+    return send_upload(path, f.original_name, allowed=set(VIDEO_TYPES) | set(DOCUMENT_TYPES),
+                       mimetype=f.content_type, attachment=not is_video, conditional=True, max_age=0,
+                       cache="private, no-store" if not is_video else "private, max-age=0")
 
 
 def _preview_version(course):

@@ -18,6 +18,7 @@ from courses.views.common import KnownPage, actor, flash_errors, now, page_numbe
 from lms import caching
 from lms.activities import FORMATS
 from lms.credits.models import CreditType
+from lms import inputs
 from lms import unit_of_work
 from lms.extensions import db
 from lms.unit_of_work import refuse
@@ -188,7 +189,7 @@ def position(course_id: int, lesson_id: int):
         abort(404)
     version = services.load_version(enrolment.version_id)
     lesson = _lesson_in(version, lesson_id)
-    data = request.get_json(silent=True) or {}
+    data = inputs.json_object()
     try:
         at = float(data.get("position", 0))
         duration = float(data["duration"]) if data.get("duration") not in (None, "") else None

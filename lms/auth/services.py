@@ -9,6 +9,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from lms import text
 from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
@@ -45,7 +46,8 @@ class WeakPassword(AuthError):
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """NFKC, IDNA domain, lower case: ``ａdmin@example.com`` is ``admin@example.com`` (see ``lms.text``)."""
+    return text.normalise_email(email)
 
 
 def get_user_by_email(email: str) -> User | None:

@@ -17,6 +17,7 @@ from lms.auth.forms import (
     ResetPasswordForm,
 )
 from lms.auth.jobs import send_password_reset_email, send_verification_email
+from lms.auth.throttle import allow, progressive_delay
 from lms.extensions import db, limiter
 from lms.mfa import signin as mfa_signin
 from lms.security import safe_next
@@ -24,8 +25,13 @@ from lms.types import utcnow
 from lms.unit_of_work import refuse
 
 
+def _account() -> str:
+    return auth.normalise_email(request.form.get("email", ""))[:254]
+
+
 def _login_account_key() -> str:
-    return "login-account:" + auth.normalise_email(request.form.get("email", ""))[:254]
+    # Per account *and* client: the hard limit stops the client guessing, never the account's owner elsewhere.
+    return f"login-account:{_account()}:{request.remote_addr}"
 
 
 def _per_ip_limit() -> str:
@@ -97,6 +103,7 @@ def resend_verification():
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_per_ip_limit, methods=["POST"])
 @limiter.limit(_per_account_limit, key_func=_login_account_key, methods=["POST"], deduct_when=_failed)
+@progressive_delay(_account, _failed)
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -132,7 +139,9 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = auth.get_user_by_email(form.email.data)
-        if user is not None and user.is_active:
+        # Per address, quietly: the page reads the same whether the mail went, was held back, or no account exists.
+        if user is not None and user.is_active and allow(current_app.config["RESET_EMAIL_LIMIT_PER_ADDRESS"],
+                                                         "reset-email:" + user.email):
             jobs.enqueue(send_password_reset_email, user.id)
         flash("If an account exists for that address, we have emailed a link to reset the password. "
               "It works once, within an hour.", "info")

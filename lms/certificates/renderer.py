@@ -62,7 +62,9 @@ def _environment():
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     # autoescape: every value is HTML-escaped; the sandbox blocks attribute tricks and caps range().
-    return ImmutableSandboxedEnvironment(autoescape=True, cache_size=64)
+    from lms.text import output_text
+
+    return ImmutableSandboxedEnvironment(autoescape=True, cache_size=64, finalize=output_text)
 
 
 @lru_cache(maxsize=64)

@@ -27,6 +27,7 @@ from lms.credits import statements
 from lms.credits.services import CENT, fmt, is_jointly_accredited
 from lms.extensions import db
 from lms.security import external_url
+from lms.text import clean_text
 from lms.users.models import User
 
 
@@ -54,7 +55,8 @@ def _zone(tz: str) -> ZoneInfo:
 
 
 def _learner(user: User) -> dict:
-    return {"name": user.full_name, "credentials": user.credentials or "", "display_name": user.display_name}
+    return {"name": clean_text(user.full_name), "credentials": clean_text(user.credentials or ""),
+            "display_name": clean_text(user.display_name)}
 
 
 def credit_content(learner: User, kind: str, activity_id: int) -> dict | None:

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import text
 
-from lms.extensions import db
 from lms.main import bp
 from lms.main.dashboard import render_parts
 from lms.permissions import active_memberships
@@ -42,8 +40,3 @@ def dashboard():
 def policy():
     return render_template("lms/main/policy.html")
 
-
-@bp.route("/healthz")
-def healthz():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}

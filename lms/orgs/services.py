@@ -14,6 +14,7 @@ from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.extensions import db
 from lms.orgs.models import ORG_KINDS, ROLES, Invitation, Membership, Organisation, Team, TeamMember
+from lms.text import normalise_email
 from lms.users.models import User
 
 
@@ -130,7 +131,7 @@ def invite(actor: User, org: Organisation, *, email: str, role: str, team: Team 
         raise OrgError("Unknown role.")
     if team is not None and team.org_id != org.id:
         raise OrgError("Unknown team.")
-    email = email.strip().lower()
+    email = normalise_email(email)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(org=org, email=email, role=role, team=team, token_hash=_hash_token(token),
                             invited_by_id=actor.id, created_at=now,
@@ -151,7 +152,7 @@ def find_invitation(token: str, *, now: datetime) -> Invitation:
 def accept_invitation(user: User, token: str, *, now: datetime, ip: str | None = None) -> Membership:
     """Join the inviting organisation. The invitation is bound to the address it was sent to."""
     invitation = find_invitation(token, now=now)
-    if invitation.email != user.email.lower():
+    if normalise_email(invitation.email) != normalise_email(user.email):
         raise OrgError(f"This invitation was sent to {invitation.email}. Log in with that address to accept it.")
     m = add_member(invitation.invited_by or user, invitation.org, user, role=invitation.role, now=now, ip=ip)
     if invitation.team is not None:

@@ -31,6 +31,7 @@ from lms.csvexport import FORMULA_PREFIXES
 from lms.extensions import db
 from lms.orgs.models import ROLES, Membership, Organisation, Team, TeamMember
 from lms.training.models import RosterImport
+from lms.text import normalise_email
 from lms.users.models import PROFESSIONS, User
 
 MAX_ROWS = 10_000
@@ -121,7 +122,7 @@ def _row(line: int, raw: dict, seen: dict[str, int]) -> tuple[dict | None, list[
         problems.append(RowError(line, "name", "is longer than 100 characters"))
     email = raw.get("email", "")
     try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
+        email = normalise_email(validate_email(email, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         problems.append(RowError(line, "email", f"{email or '(empty)'} is not a valid email address: {exc}"))
         email = ""

@@ -50,7 +50,7 @@ class User(UserMixin, db.Model):
     last_name: Mapped[str] = mapped_column(String(100), default="")
     credentials: Mapped[str] = mapped_column(String(120), default="")
     profession: Mapped[str] = mapped_column(String(32), default="other")
-    npi: Mapped[str | None] = mapped_column(String(10))
+    npi: Mapped[str | None] = mapped_column(String(10), unique=True)  # one person per NPI (migration i19a)
     nabp_eprofile_id: Mapped[str | None] = mapped_column(String(16))
     # Month and day only: accreditors (PARS, CPE Monitor) never need the year.
     birth_month: Mapped[int | None] = mapped_column(SmallInteger)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from lms import caching
 from lms.errors import RuleViolation
 from lms.audit.services import record
@@ -43,6 +45,9 @@ def update_profile(user: User, data: ProfileData, *, now: datetime, ip: str | No
     ):
         if problem:
             raise ProfileError(problem)
+    if npi and npi != user.npi and db.session.scalar(select(User.id).where(User.npi == npi, User.id != user.id)):
+        # One NPI, one person: accreditors' reports (PARS) identify the clinician by it.
+        raise ProfileError("This NPI is already on another account. If it is yours, contact an administrator.")
     if data.consent_to_report != user.consent_to_report:
         # Consent governs what may be reported to accreditors: keep when it changed.
         user.consent_updated_at = now

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import hmac
 import io
-import json
 import logging
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms import inputs
+from lms.text import clean_text
 from lms.extensions import csrf, db, limiter
 from lms.orgs.models import Membership
 from lms.types import utcnow
@@ -45,7 +46,7 @@ def attendance(meeting_id: int):
 
 def neutralise(value) -> str:
     """Spreadsheets run cells that start with = + - @ (or tab/CR before them): quote them."""
-    text = "" if value is None else str(value)
+    text = "" if value is None else clean_text(str(value))
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -187,7 +188,7 @@ def jaas_webhook():
     try:
         jitsi.verify_webhook(raw, request.headers.get("X-Jaas-Signature"), current_app.config.get(
             "JITSI_WEBHOOK_SECRET"), now=now, max_age=int(current_app.config.get("JITSI_WEBHOOK_MAX_AGE", 300)))
-        payload = json.loads(raw)
+        payload = inputs.loads(raw)
         if not isinstance(payload, dict):
             raise jitsi.WebhookRejected("not an object")
     except (jitsi.WebhookRejected, ValueError) as exc:
@@ -217,7 +218,7 @@ def prosody_event(kind: str):
     if not secret or not hmac.compare_digest(secret.encode(), given.encode()):
         return jsonify(error="refused"), 401
     try:
-        event = jitsi.parse_event_sync(kind, request.get_json(silent=True) or {})
+        event = jitsi.parse_event_sync(kind, inputs.json_object())
     except (jitsi.WebhookRejected, ValueError, TypeError):
         return jsonify(error="malformed"), 400
     applied = tracking.apply_event(event, source="event_sync", now=utcnow())

@@ -21,7 +21,9 @@ MATRIX = {
     "main.index": ("GET", "/", {**signed_in(302), "anonymous": 200}),
     "main.dashboard": ("GET", "/dashboard", signed_in(200)),
     "main.policy": ("GET", "/policy", everyone(200)),
-    "main.healthz": ("GET", "/healthz", everyone(200)),
+    "ops.healthz": ("GET", "/healthz", everyone(200)),
+    "ops.readyz": ("GET", "/readyz", everyone(200)),
+    "ops.metrics_view": ("GET", "/metrics", everyone(200)),  # the test client is loopback
     "auth.register": ("GET", "/auth/register", {**signed_in(302), "anonymous": 200}),
     "auth.check_email": ("GET", "/auth/check-email", everyone(200)),
     "auth.verify_email": ("GET", "/auth/verify/not-a-token", everyone(302)),

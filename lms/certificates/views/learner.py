@@ -9,6 +9,7 @@ import logging
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from lms.certificates import badges, bp, services, storage
 from lms.certificates.forms import ConfirmForm, VerifyForm
@@ -52,7 +53,22 @@ def _enqueue_safely(func, *args) -> bool:
 def index():
     rows = db.session.scalars(select(Certificate).where(Certificate.learner_id == current_user.id)
                               .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(500)).all()
-    return render_template("certificates/index.html", certificates=rows)
+    return render_template("certificates/index.html", certificates=rows, preparing=being_prepared(current_user.id))
+
+
+CreditEntry_ = aliased(CreditEntry)
+
+
+def being_prepared(learner_id: int) -> list[CreditEntry]:
+    """Claims whose credit certificate is not issued yet (a worker is on it, or retrying): one per activity."""
+    revoked = select(CreditEntry.id).where(CreditEntry.kind == "revocation", CreditEntry.claim_id == CreditEntry_.id)
+    issued = select(Certificate.id).where(
+        Certificate.learner_id == learner_id, Certificate.kind == "credit",
+        Certificate.activity_kind == CreditEntry_.activity_kind, Certificate.activity_id == CreditEntry_.activity_id)
+    claims = db.session.scalars(select(CreditEntry_).where(
+        CreditEntry_.learner_id == learner_id, CreditEntry_.kind == "claim", CreditEntry_.activity_kind != "external",
+        ~revoked.exists(), ~issued.exists()).order_by(CreditEntry_.id.desc()).limit(50)).all()
+    return list({(c.activity_kind, c.activity_id): c for c in reversed(claims)}.values())[::-1]
 
 
 @bp.route("/certificates/<int:certificate_id>")

@@ -6,7 +6,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
@@ -18,10 +18,13 @@ from lms.credits import bp
 from lms.credits import services as credits
 from lms.credits.forms import ClaimForm, DateRangeForm, ExternalCreditForm, credit_type_choices
 from lms.credits.models import CreditType, ExternalCredit
+from lms.auth.throttle import claim_limit, pdf_limit, per_user
 from lms.credits.signals import credit_changed
 from lms.csvexport import csv_response
-from lms.extensions import db
+from lms.downloads import send_upload
+from lms.extensions import db, limiter
 from lms.pdf import render_pdf
+from lms.text import safe_filename
 from lms.types import utcnow
 
 CERTIFICATE_MAX_BYTES = 10 * 1024 * 1024
@@ -44,6 +47,7 @@ def _claim_form(options):
 
 
 @bp.route("/claim/<any(course, meeting):kind>/<int:activity_id>", methods=["GET", "POST"])
+@limiter.limit(claim_limit, key_func=per_user, methods=["POST"])
 @login_required
 def claim(kind: str, activity_id: int):
     learner = current_user._get_current_object()
@@ -141,6 +145,7 @@ def transcript_csv():
 
 
 @bp.route("/transcript.pdf")
+@limiter.limit(pdf_limit, key_func=per_user)
 @login_required
 def transcript_pdf():
     _, start, end = _date_range()
@@ -172,7 +177,7 @@ def _store_certificate(file) -> tuple[str, str] | None:
     directory = _upload_dir()
     directory.mkdir(parents=True, exist_ok=True)
     (directory / name).write_bytes(data)
-    original = Path(file.filename).name[:150] or f"certificate{suffix}"
+    original = safe_filename(Path(file.filename).name, f"certificate{suffix}")
     return name, original
 
 
@@ -215,6 +220,9 @@ def external_certificate(external_id: int):
     record = db.session.get(ExternalCredit, external_id)
     if record is None or record.learner_id != current_user.id or not record.certificate_path:
         abort(404)
-    return send_file(_upload_dir() / record.certificate_path, as_attachment=True,
-                     download_name=record.certificate_filename or record.certificate_path)
+    path = _upload_dir() / record.certificate_path
+    if not path.is_file():
+        abort(404)
+    return send_upload(path, record.certificate_filename or record.certificate_path,
+                       allowed={"application/pdf", "image/png", "image/jpeg"})
 

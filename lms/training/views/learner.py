@@ -15,7 +15,8 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from lms import caching
-from lms.extensions import db
+from lms.auth.throttle import pdf_limit, per_user
+from lms.extensions import db, limiter
 from lms.forms import choices
 from lms.orgs.forms import ConfirmForm
 from lms.orgs.models import Membership
@@ -98,6 +99,7 @@ def dashboard_csv(org_id: int):
 
 
 @bp.route("/orgs/<int:org_id>/compliance.pdf")
+@limiter.limit(pdf_limit, key_func=per_user)
 @login_required
 def dashboard_pdf(org_id: int):
     org = get_org_or_404(org_id, "manager")
