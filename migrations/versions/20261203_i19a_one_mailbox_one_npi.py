@@ -1,7 +1,7 @@
 """One mailbox, one account; one NPI, one person; names without bidi controls.
 
 Revision ID: i19a0e1n2p3i
-Revises: i13c01
+Revises: i17a1b2c3d4e5
 Create Date: 2026-12-03 08:40:00
 
 Reviewed by hand.
@@ -27,7 +27,7 @@ from lms.text import clean_text, normalise_email
 from lms.types import UTCDateTime
 
 revision = 'i19a0e1n2p3i'
-down_revision = 'i13c01'
+down_revision = 'i17a1b2c3d4e5'
 branch_labels = None
 depends_on = None
 
