@@ -142,6 +142,9 @@ def _register_blueprints(app: Flask) -> None:
 
     watch_cached_pages()
     init_certificates(app)
+    from workspace import init_app as init_workspace
+
+    init_workspace(app)
 
 
 def format_datetime(value: datetime | None, tz: str | None = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:

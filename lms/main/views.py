@@ -8,6 +8,7 @@ from sqlalchemy import text
 from lms.cache import LocalCache
 from lms.extensions import db
 from lms.main import bp
+from lms.main.signals import dashboard_sections
 from lms.permissions import active_memberships
 from lms.types import utcnow
 
@@ -55,9 +56,10 @@ def dashboard():
     now = utcnow()
     profile_gaps, board_html, requirements_html = _learner_parts.get_or_make(
         (user.id, user.dashboard_version, now.date()), lambda: _learner_parts_for(user, now))
+    sections = sorted((part for _, part in dashboard_sections.send(user, now=now) if part), key=lambda p: p[0])
     return render_template("lms/main/dashboard.html", memberships=active_memberships(user), profile_gaps=profile_gaps,
                            board_html=board_html, requirements_html=requirements_html,
-                           required_training=dashboard_block(user))
+                           required_training=dashboard_block(user), sections=[html for _, html in sections])
 
 
 @bp.route("/policy")
