@@ -19,7 +19,9 @@ from lms.permissions import get_org_or_404, membership, is_admin
 from lms.security import external_url
 from lms.types import utcnow
 from lms.users.models import User
-from meetings import bp, ical, jitsi, pages, services
+from meetings import bp
+from meetings import ical, jitsi, pages, services
+from meetings.form_defaults import default_start
 from meetings.forms import CREDIT_CODES, ActionItemForm, ConfirmForm, MeetingForm, MinutesForm
 from meetings.jobs import send_cancellations, send_invitations
 from meetings.models import ActionItem, Meeting
@@ -190,8 +192,7 @@ def new(org_id: int):
     _form_choices(form, org)
     if request.method == "GET":
         form.timezone.data = current_user.timezone or org.timezone
-        start = (utcnow() + timedelta(days=1)).astimezone(ZoneInfo(form.timezone.data)).replace(
-            minute=0, second=0, microsecond=0, tzinfo=None)
+        start = default_start(utcnow(), form.timezone.data)
         form.start.data, form.end.data = start, start + timedelta(hours=1)
     if form.validate_on_submit():
         try:

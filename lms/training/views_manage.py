@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms import jobs
 from lms.extensions import db
@@ -52,6 +52,22 @@ def _job_titles(org) -> list[str]:
         Membership.org_id == org.id, Membership.job_title != "")) if t}, key=str.casefold)
 
 
+def everyone_confirmation(org, form: AssignmentForm, title: str) -> dict:
+    """What assigning to everyone means, in numbers, and what else was picked that "Everyone" ignores."""
+    staff = db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.org_id == org.id, Membership.deactivated_at.is_(None)))
+    ignored = []
+    teams = {c.value: c.label for c in form.team_id.choices}
+    people = {c.value: c.label for c in form.user_id.choices}
+    if form.team_id.data and form.team_id.data in teams:
+        ignored.append(f"the team {teams[form.team_id.data]}")
+    if form.user_id.data and form.user_id.data in people:
+        ignored.append(people[form.user_id.data])
+    if form.job_title.data:
+        ignored.append(f"the job title {form.job_title.data}")
+    return {"title": title, "staff": staff or 0, "ignored": ignored}
+
+
 @bp.route("/orgs/<int:org_id>/assignments", methods=["GET", "POST"])
 @login_required
 def assignments(org_id: int):
@@ -61,6 +77,13 @@ def assignments(org_id: int):
         kind, _, item_id = (form.item.data or "").partition(":")
         if kind not in ("course", "minutes") or not item_id.isdigit():
             abort(404)
+        if form.target_kind.data == "org" and form.confirm_everyone.data != "yes" \
+                and (title := dict((c.value, c.label) for c in form.item.choices).get(form.item.data)):
+            everyone = everyone_confirmation(org, form, title)
+            form.confirm_everyone.data = "yes"
+            return render_template("lms/training/assignments.html", org=org, form=form,
+                                   rows=compliance.load_assignments([org.id]), job_titles=_job_titles(org),
+                                   confirm_form=ConfirmForm(), everyone=everyone)
         target_id = form.team_id.data if form.target_kind.data == "team" else form.user_id.data
         data = services.AssignmentData(
             item_kind=kind, item_id=int(item_id), target_kind=form.target_kind.data, target_id=target_id,
