@@ -174,6 +174,9 @@ def _init_templates(app: Flask) -> None:
     from lms.markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    from lms.phi import highlight as phi_highlight
+
+    app.jinja_env.filters["phi_highlight"] = phi_highlight
 
     from lms.credits.services import fmt as format_credit
 

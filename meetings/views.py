@@ -267,6 +267,11 @@ def cancel(meeting_id: int):
 @bp.route("/<int:meeting_id>")
 @login_required
 def show(meeting_id: int):
+    return _show(meeting_id)
+
+
+def _show(meeting_id: int, minutes_form: MinutesForm | None = None):
+    """The meeting page; ``minutes_form`` is a refused one, shown again with what the host typed."""
     meeting, hosting = _meeting_and_hosting(meeting_id)
     now = utcnow()
     me = _me()
@@ -275,9 +280,11 @@ def show(meeting_id: int):
     mine = pages.learner_state(meeting, me)
     attended = pages.attended(meeting, mine, now)
     evaluated = meeting.category == "education" and mine.evaluated
-    action_form = minutes_form = None  # only hosts see the forms
-    if hosting:
-        action_form, minutes_form = ActionItemForm(), MinutesForm(minutes=meeting.minutes)
+    action_form = None  # only hosts see the forms
+    if not hosting:
+        minutes_form = None
+    else:
+        action_form, minutes_form = ActionItemForm(), minutes_form or MinutesForm(minutes=meeting.minutes)
         people = db.session.execute(select(User.id, User.first_name, User.last_name).join(
             Membership, Membership.user_id == User.id).where(Membership.org_id == meeting.org_id,
                                                              Membership.deactivated_at.is_(None))
@@ -362,10 +369,9 @@ def save_minutes(meeting_id: int):
         services.save_minutes(_me(), meeting, form.minutes.data or "", now=utcnow())
         db.session.commit()
         flash("Minutes saved.", "success")
-    else:
-        for error in form.minutes.errors:
-            flash(error, "danger")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#meeting-minutes")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#meeting-minutes")
+    # Refused (the PHI guard, a length): the page again with every typed word and the passage marked.
+    return _show(meeting.id, minutes_form=form), 422
 
 
 @bp.route("/<int:meeting_id>/actions", methods=["POST"])
