@@ -338,7 +338,8 @@ def room(meeting_id: int):
         domain=jitsi.embed_domain_for_api(), script_url=jitsi.script_url(), direct_link=jitsi.direct_link(
             meeting.room_name), public_warning=jitsi.public_embed_warning(),
         passcode=meeting.passcode if moderator and jitsi.mode() == "selfhosted" else None,
-        hosting=services.can_host(me, meeting), form=ConfirmForm()))
+        hosting=services.can_host(me, meeting), form=ConfirmForm(),
+        connect_timeout_ms=int(float(current_app.config.get("MEETING_ROOM_TIMEOUT_SECONDS") or 20) * 1000)))
     # The page carries a personal token: never cache it, never leak it in a Referer.
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
