@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.training import bp as training_bp
     from lms.training import views as _training_views  # noqa: F401
     from lms.training import views_manage as _training_manage  # noqa: F401
+    from lms.training import roster_template as _roster_template  # noqa: F401
     from lms.certificates import bp as certificates_bp
     from lms.certificates import init_app as init_certificates
     from lms.certificates import manage as _certificates_manage  # noqa: F401

@@ -308,8 +308,7 @@ def evaluation(course_id: int):
         result = run(lambda: services.submit_evaluation(enrolment, answers, now=now()),
                      back=url_for("courses.show", course_id=course.id), done="Thank you: your evaluation is recorded.")
         return result
-    if request.method == "POST":
-        flash_errors(form)
+    # The errors show once, beside their questions and in the form's summary: no flash as well.
     return render_template("courses/evaluation.html", course=course, version=version, enrolment=enrolment,
                            form=form), 422 if form.errors else 200
 

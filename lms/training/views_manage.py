@@ -25,7 +25,7 @@ from lms.training.forms import (
 from lms.training.jobs import send_roster_emails
 from lms.training.models import Assignment, RosterImport, TrainingRecord
 from lms.types import utcnow
-from lms.users.models import User
+from lms.users.models import PROFESSIONS, User
 from meetings.models import Meeting
 
 
@@ -166,6 +166,7 @@ def roster_upload(org_id: int):
                                 .order_by(RosterImport.id.desc()).limit(10)).all()
     status = 422 if (file_error or form.errors) else 200
     return render_template("lms/training/roster.html", org=org, form=form, add_form=AddPersonForm(),
+                           professions=[f"“{label}”" for label in PROFESSIONS.values()],
                            file_error=file_error, recent=recent, max_rows=roster.MAX_ROWS), status
 
 
@@ -178,7 +179,8 @@ def roster_preview(org_id: int, import_id: int):
     current = {r["email"] for r in imp.rows}
     not_in_file = [] if imp.status != "preview" or imp.errors else db.session.execute(
         select(Membership.id, User.first_name, User.last_name, User.email).join(User, User.id == Membership.user_id)
-        .where(Membership.org_id == org.id, Membership.deactivated_at.is_(None))).all()
+        .where(Membership.org_id == org.id, Membership.deactivated_at.is_(None),
+               Membership.user_id != current_user.id)).all()  # never offer to deactivate yourself
     not_in_file = [r for r in not_in_file if r.email.lower() not in current]
     same_file = db.session.scalar(select(RosterImport).where(
         RosterImport.org_id == org.id, RosterImport.file_sha256 == imp.file_sha256, RosterImport.status == "applied",
