@@ -99,7 +99,27 @@ def chart_height(rows) -> int:
     return max(len(rows), 1) * (ROW_HEIGHT + 6) + 10
 
 
+def credit_type_label(code: str) -> str:
+    """A credit type's name for a page ("ABIM MOC points", never "abim_moc"): one query per request."""
+    from flask import g
+    from sqlalchemy import select
+
+    from lms.credits.models import CreditType
+    from lms.extensions import db
+
+    names = g.get("_credit_type_names")
+    if names is None:
+        names = g._credit_type_names = dict(db.session.execute(select(CreditType.code, CreditType.name)).all())
+    return names.get(code, code.replace("_", " "))
+
+
+def profession_label(code: str) -> str:
+    from lms.users.models import PROFESSIONS
+
+    return PROFESSIONS.get(code, code.replace("_", " "))
+
+
 def template_helpers() -> dict:
-    return {"chart_bars": bars, "percent_bars": percent_bars, "percent_summary": percent_summary, "likert_rows": likert_rows,
+    return {"credit_type_label": credit_type_label, "profession_label": profession_label, "chart_bars": bars, "percent_bars": percent_bars, "percent_summary": percent_summary, "likert_rows": likert_rows,
             "chart_height": chart_height, "LIKERT_LABELS": LIKERT_LABELS,
             "CHART": {"label": LABEL_WIDTH, "bar": BAR_WIDTH, "row": ROW_HEIGHT}}

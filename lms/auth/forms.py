@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from lms.forms import choices, strip
 from wtforms.validators import ValidationError, DataRequired, Email, EqualTo, Length
 
@@ -24,6 +24,8 @@ class RegisterForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
                             render_kw={"autocomplete": "new-password"})
+    # Filled by the browser (Intl) so times show in the person's zone from the first page; UTC without it.
+    timezone = HiddenField(default="", render_kw={"data-browser-timezone": ""})
     submit = SubmitField("Create account")
 
 

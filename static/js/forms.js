@@ -58,3 +58,12 @@
     update();
   });
 })();
+// New accounts take the browser's time zone (input[data-browser-timezone]).
+(function () {
+  "use strict";
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+  document.querySelectorAll("input[data-browser-timezone]").forEach(function (input) {
+    if (!input.value && zone) { input.value = zone; }
+  });
+})();

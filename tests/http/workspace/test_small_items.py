@@ -110,3 +110,35 @@ def test_the_meeting_form_hides_credit_until_an_accredited_education_meeting(pra
     assert 'data-show-when="category=education"' in page and 'data-show-when="is_accredited=y"' in page
     assert 'type="checkbox" name="invitee_ids"' in page and "multiple" not in page.split("invitee_ids")[0][-200:]
     assert re.search(r'id="start"[^>]*value="\d{4}-\d\d-\d\dT09:00"', page)
+
+
+def test_a_new_account_takes_the_browsers_time_zone_and_ignores_a_made_up_one(client, db):
+    from lms.users.models import User
+
+    form = {"first_name": "Kai", "last_name": "Tanaka", "profession": "nurse",
+            "password": "a long and memorable passphrase 42", "confirm": "a long and memorable passphrase 42"}
+    for email, zone, expected in (("kai@example.org", "America/Chicago", "America/Chicago"),
+                                  ("kim@example.org", "Mars/Olympus_Mons", "UTC"), ("ken@example.org", "", "UTC")):
+        response = client.post("/auth/register", {**form, "email": email, "timezone": zone})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        assert db.session.scalar(select(User.timezone).where(User.email == email)) == expected
+
+
+def test_pages_say_professions_and_credit_types_in_words(db, client):
+    from decimal import Decimal
+
+    from tests.factories import make_meeting
+
+    org = make_org(kind="provider", is_accredited_provider=True)
+    course = make_course(org, professions=("physician_md", "nurse_practitioner"))
+    host = make_member(org, role="educator").user
+    meeting = make_meeting(org, host, category="education", designations={"abim_moc": Decimal("1")})
+    client.login(host)
+    from flask import render_template_string
+
+    # The course page's audience (its rendered parts are shared per version, so render the macro itself).
+    html = render_template_string('{% from "courses/_version_parts.html" import about %}{{ about(v) }}',
+                                  v=course.current_version)
+    assert "Nurse practitioner, Physician (MD)" in html and "physician md" not in html.lower()
+    page = re.sub(r"<[^>]+>", " ", client.get(f"/meetings/{meeting.id}").get_data(as_text=True))
+    assert "abim_moc" not in page and "ABIM" in page
