@@ -7,11 +7,12 @@ bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
 
 def init_app(app) -> None:
-    from workspace import dashboard, views  # noqa: F401  (routes and signal receivers)
+    """Routes, the Manage menu and chart helpers for templates, and the dashboard's role parts."""
+    from workspace import dashboard, views  # noqa: F401  (routes on the blueprint)
     from workspace.charts import template_helpers
     from workspace.menu import manage_menu
 
     app.register_blueprint(bp)
     app.jinja_env.globals["manage_menu"] = manage_menu
     app.jinja_env.globals.update(template_helpers())
-    dashboard.connect()
+    dashboard.register()

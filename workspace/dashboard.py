@@ -14,7 +14,7 @@ from courses.models import Course, CourseCompletion, CourseVersion, CreditDesign
 from lms.audit.models import AuditEvent
 from lms.credits.models import CreditEntry
 from lms.extensions import db
-from lms.main.signals import dashboard_sections
+from lms.main.dashboard import register_part
 from lms.orgs.models import ROLE_RANK, Organisation
 from lms.permissions import active_memberships, is_admin
 from lms.training import compliance, rules
@@ -185,7 +185,7 @@ def credit_section(user, now: datetime):
     todo = unclaimed_credit(user.id, now.date())
     if not todo:
         return None
-    return 10, Markup(render_template("workspace/_credit_todo.html", todo=todo, today=now.date()))
+    return Markup(render_template("workspace/_credit_todo.html", todo=todo, today=now.date()))
 
 
 def manager_section(user, now: datetime):
@@ -197,7 +197,7 @@ def manager_section(user, now: datetime):
     org_ids = [o.id for o in orgs]
     items, items_total = open_action_items(org_ids)
     practices = [p for p in (practice_summary(o, now) for o in orgs) if p.item_pct or p.org.kind == "practice"]
-    return 20, Markup(render_template(
+    return Markup(render_template(
         "workspace/_manager.html", practices=practices,
         meetings=upcoming_meetings(org_ids, now), actions=items, actions_total=items_total))
 
@@ -211,22 +211,17 @@ def educator_section(user, now: datetime):
     meetings = accredited_meetings(org_ids, limit=UPCOMING_LIMIT)
     if not courses and not meetings and all(s.role == "manager" for s in seats):
         return None  # a practice manager who teaches nothing: no empty "Teaching" part
-    return 30, Markup(render_template("workspace/_educator.html", courses=courses, meetings=meetings, seats=seats))
+    return Markup(render_template("workspace/_educator.html", courses=courses, meetings=meetings, seats=seats))
 
 
 def admin_section(user, now: datetime):
     if not is_admin(user):
         return None
-    return 40, Markup(render_template("workspace/_admin.html", figures=site_figures(now)))
+    return Markup(render_template("workspace/_admin.html", figures=site_figures(now)))
 
 
-def connect() -> None:
-    for receiver in (credit_section, manager_section, educator_section, admin_section):
-        dashboard_sections.connect(_wrap(receiver), weak=False)
-
-
-def _wrap(receiver):
-    def handle(user, now):
-        return receiver(user, now)
-    handle.__name__ = receiver.__name__
-    return handle
+def register() -> None:
+    """The role parts go at the top of the dashboard, most personal first."""
+    for name, receiver in (("credit-to-claim", credit_section), ("practice", manager_section),
+                           ("activities", educator_section), ("site", admin_section)):
+        register_part("top", name, receiver)

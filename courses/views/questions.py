@@ -11,7 +11,6 @@ from courses.authoring import CourseError
 from courses.forms import MAX_OPTIONS, QuestionForm
 from courses.questions import question_of, update_question
 from courses.views.common import actor, editor_context, now
-from lms.extensions import db
 
 
 def _options(form: QuestionForm) -> list[tuple[str, bool]]:
@@ -45,8 +44,7 @@ def edit_question(course_id: int, lesson_id: int, question_id: int):
         except CourseError as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
-            return redirect(back)
+            return redirect(back)  # the unit of work commits
     form.submit.label.text = "Save question"
     status = 422 if request.method == "POST" else 200
     return render_template("courses/edit/question.html", form=form, question=question, lesson_id=lesson_id,
