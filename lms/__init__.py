@@ -190,6 +190,9 @@ def _init_templates(app: Flask) -> None:
     from lms.markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    from lms.phi import highlight as phi_highlight
+
+    app.jinja_env.filters["phi_highlight"] = phi_highlight
 
     @app.template_filter("datetime")
     def _datetime_filter(value, tz=None, fmt="%a %d %b %Y, %H:%M"):

@@ -405,8 +405,10 @@ class NoPHI:
 
     def __call__(self, form, field) -> None:
         field.phi_warnings = ()
+        field.phi_result = None
         if isinstance(field.data, str) and field.data:
             result = scan(field.data)
+            field.phi_result = result if result.findings else None
             if result.blocked:
                 raise ValidationError(self.message or message(result))
             field.phi_warnings = result.warnings
@@ -427,3 +429,27 @@ def _confirmed(field) -> bool:
     if not has_request_context():
         return True  # outside a request (services, tests) warnings are only recorded
     return request.form.get(confirmation_name(field)) == "1"
+
+
+def highlight(result: PHIResult | None, context: int = 80):
+    """The passages the guard objects to, each in a ``<mark>`` with a little text either side
+    (escaped), so the writer sees exactly what to change; None when nothing was found."""
+    from markupsafe import Markup, escape
+
+    if result is None or not result.findings:
+        return None
+    chosen = sorted(result.blocks or result.warnings, key=lambda f: f.start)
+    text, parts, shown_to = result.text, [], 0
+    for f in chosen:
+        if f.start < shown_to:
+            continue
+        start = max(f.start - context, shown_to)
+        if start > shown_to:
+            parts.append(Markup("\u2026 "))
+        parts.append(escape(text[start:f.start]))
+        parts.append(Markup('<mark title="{}">{}</mark>').format(f.reason, text[f.start:f.end]))
+        shown_to = min(f.end + context, len(text))
+        parts.append(escape(text[f.end:shown_to]))
+    if shown_to < len(text):
+        parts.append(Markup(" \u2026"))
+    return Markup("").join(parts)

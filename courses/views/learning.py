@@ -20,6 +20,7 @@ from lms.activities import FORMATS
 from lms.credits.models import CreditType
 from lms import inputs
 from lms import unit_of_work
+from lms.credits.services import claimed_amounts
 from lms.extensions import db
 from lms.unit_of_work import refuse
 from lms.users.models import PROFESSIONS
@@ -75,14 +76,17 @@ def show(course_id: int):
         return redirect(url_for("courses.edit", course_id=course.id))
     version = pages.version_view(course, _version_for(course, enrolment))
     claim_url = None
+    unclaimed = False
     if completions and "credits.claim" in current_app.view_functions:
         claim_url = url_for("credits.claim", kind="course", activity_id=course.id)
+        unclaimed = not claimed_amounts(current_user.id, "course", course.id)
     can_retake = False
     if enrolment is not None and enrolment.completed_at is not None:
         current = pages.version_view(course, course.current_version_id) if course.current_version_id else None
         can_retake = retakes.retake_refusal(enrolment, course, now().date(), current=current) is None
     return render_template("courses/show.html", course=course, version=version, enrolment=enrolment, done=done,
-                           form=ConfirmForm(), claim_url=claim_url, is_author=can_author(current_user, course),
+                           form=ConfirmForm(), claim_url=claim_url, unclaimed=unclaimed,
+                           is_author=can_author(current_user, course),
                            newer=enrolment is not None and course.current_version_id not in (None, enrolment.version_id),
                            completions=completions, retake_form=RetakeForm() if can_retake else None)
 
@@ -265,7 +269,20 @@ def attempt(course_id: int, attempt_id: int):
     used = len(services.attempts_for(enrolment, quiz))
     return render_template("courses/attempt.html", course=course, quiz=quiz, attempt=attempt, form=form,
                            questions=questions, responses=responses, enrolment=enrolment,
+                           next_step=_next_step(course, enrolment) if attempt.passed else None,
                            can_retry=not attempt.passed and used < quiz.max_attempts, start_form=ConfirmForm()), status
+
+
+def _next_step(course, enrolment) -> tuple[str, str]:
+    """After a passed quiz, the one thing to do next: claim credit the moment it is possible."""
+    if enrolment.completed_at is None:
+        return "Continue the course", url_for("courses.resume", course_id=course.id)
+    if enrolment.evaluation_submitted_at is None and services.load_version(enrolment.version_id).evaluation_items:
+        return "Complete the evaluation to claim credit", url_for("courses.evaluation", course_id=course.id)
+    if enrolment.round == 1 and "credits.claim" in current_app.view_functions \
+            and not claimed_amounts(enrolment.user_id, "course", course.id):
+        return "Claim credit", url_for("credits.claim", kind="course", activity_id=course.id)
+    return "Back to the course", url_for("courses.show", course_id=course.id)
 
 
 @bp.route("/<int:course_id>/evaluation", methods=["GET", "POST"])
@@ -285,8 +302,7 @@ def evaluation(course_id: int):
         result = run(lambda: services.submit_evaluation(enrolment, answers, now=now()),
                      back=url_for("courses.show", course_id=course.id), done="Thank you: your evaluation is recorded.")
         return result
-    if request.method == "POST":
-        flash_errors(form)
+    # The errors show once, beside their questions and in the form's summary: no flash as well.
     return render_template("courses/evaluation.html", course=course, version=version, enrolment=enrolment,
                            form=form), 422 if form.errors else 200
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from lms.forms import choices, strip
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import ValidationError, DataRequired, Email, EqualTo, Length
 
 from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from lms.users.models import PROFESSIONS
@@ -24,6 +24,8 @@ class RegisterForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
                             render_kw={"autocomplete": "new-password"})
+    # Filled by the browser (Intl) so times show in the person's zone from the first page; UTC without it.
+    timezone = HiddenField(default="", render_kw={"data-browser-timezone": ""})
     submit = SubmitField("Create account")
 
 
@@ -35,8 +37,23 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+class DemoFriendlyEmail:
+    """An email address, where development also accepts the reserved ``.test`` domain of the demo
+    accounts (``@demo.continuum.test``), which the standard validator refuses."""
+
+    def __call__(self, form, field) -> None:
+        from email_validator import EmailNotValidError, validate_email
+        from flask import current_app
+
+        try:
+            validate_email(field.data or "", check_deliverability=False,
+                           test_environment=current_app.config.get("ENV_NAME", "development") != "production")
+        except EmailNotValidError:
+            raise ValidationError("Invalid email address.") from None
+
+
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), DemoFriendlyEmail(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
     submit = SubmitField("Email me a reset link")
 

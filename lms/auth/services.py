@@ -60,8 +60,10 @@ def check_password_policy(password: str, *, email: str = "", names: tuple[str, .
         raise WeakPassword(problems)
 
 
-def register(*, email: str, password: str, first_name: str, last_name: str, profession: str, now: datetime) -> User:
-    """Create an unverified account. The email must be unused and the password acceptable."""
+def register(*, email: str, password: str, first_name: str, last_name: str, profession: str, now: datetime,
+             timezone: str | None = None) -> User:
+    """Create an unverified account. The email must be unused and the password acceptable; the time
+    zone is the browser's when it names a real zone, else UTC."""
     email = normalise_email(email)
     if get_user_by_email(email) is not None:
         raise EmailTaken("An account with this email address already exists. Log in or reset your password.")
@@ -75,10 +77,17 @@ def register(*, email: str, password: str, first_name: str, last_name: str, prof
         last_name=last_name.strip(),
         profession=profession,
         created_at=now,
+        timezone=_known_zone(timezone),
     )
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _known_zone(name: str | None) -> str:
+    from zoneinfo import available_timezones
+
+    return name if name and len(name) <= 64 and name in available_timezones() else "UTC"
 
 
 def authenticate(email: str, password: str) -> User:

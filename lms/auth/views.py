@@ -58,6 +58,7 @@ def register():
             user = auth.register(
                 email=form.email.data, password=form.password.data, first_name=form.first_name.data,
                 last_name=form.last_name.data, profession=form.profession.data, now=utcnow(),
+                timezone=form.timezone.data,
             )
         except auth.WeakPassword as exc:
             form.password.errors.extend(exc.problems)

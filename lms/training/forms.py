@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    HiddenField,
     BooleanField,
     DateField,
     EmailField,
@@ -44,6 +45,8 @@ class AssignmentForm(FlaskForm):
                               validators=[Optional(), NumberRange(min=0, max=365)])
     is_mandatory = BooleanField("Mandatory (reminders are sent even to people who opted out of optional mail)",
                                 default=True)
+    # "Everyone" is confirmed on a second step that names the item and the head count.
+    confirm_everyone = HiddenField(default="")
     submit = SubmitField("Assign")
 
 

@@ -21,6 +21,7 @@ from lms.types import utcnow
 from lms.users.models import User
 from lms.unit_of_work import discard, refuse
 from meetings import bp, ical, jitsi, pages, services, tracking
+from meetings.form_defaults import default_start
 from meetings.forms import CREDIT_CODES, ActionItemForm, ConfirmForm, MeetingForm, MinutesForm
 from meetings.jobs import send_cancellations, send_invitations
 from meetings.models import ActionItem, Meeting
@@ -167,8 +168,7 @@ def new(org_id: int):
     _form_choices(form, org)
     if request.method == "GET":
         form.timezone.data = current_user.timezone or org.timezone
-        start = (utcnow() + timedelta(days=1)).astimezone(ZoneInfo(form.timezone.data)).replace(
-            minute=0, second=0, microsecond=0, tzinfo=None)
+        start = default_start(utcnow(), form.timezone.data)
         form.start.data, form.end.data = start, start + timedelta(hours=1)
     if form.validate_on_submit():
         try:
@@ -239,6 +239,11 @@ def cancel(meeting_id: int):
 @bp.route("/<int:meeting_id>")
 @login_required
 def show(meeting_id: int):
+    return _show(meeting_id)
+
+
+def _show(meeting_id: int, minutes_form: MinutesForm | None = None):
+    """The meeting page; ``minutes_form`` is a refused one, shown again with what the host typed."""
     meeting, hosting = meeting_and_hosting(meeting_id)
     now = utcnow()
     me = actor()
@@ -247,9 +252,11 @@ def show(meeting_id: int):
     mine = pages.learner_state(meeting, me)
     attended = pages.attended(meeting, mine, now)
     evaluated = meeting.category == "education" and mine.evaluated
-    action_form = minutes_form = None  # only hosts see the forms
-    if hosting:
-        action_form, minutes_form = ActionItemForm(), MinutesForm(minutes=meeting.minutes)
+    action_form = None  # only hosts see the forms
+    if not hosting:
+        minutes_form = None
+    else:
+        action_form, minutes_form = ActionItemForm(), minutes_form or MinutesForm(minutes=meeting.minutes)
         people = db.session.execute(select(User.id, User.first_name, User.last_name).join(
             Membership, Membership.user_id == User.id).where(Membership.org_id == meeting.org_id,
                                                              Membership.deactivated_at.is_(None))
@@ -302,7 +309,8 @@ def room(meeting_id: int):
         domain=jitsi.embed_domain_for_api(), script_url=jitsi.script_url(), direct_link=jitsi.direct_link(
             meeting.room_name), public_warning=jitsi.public_embed_warning(),
         passcode=meeting.passcode if moderator and jitsi.mode() == "selfhosted" else None,
-        hosting=services.can_host(me, meeting), form=ConfirmForm()))
+        hosting=services.can_host(me, meeting), form=ConfirmForm(),
+        connect_timeout_ms=int(float(current_app.config.get("MEETING_ROOM_TIMEOUT_SECONDS") or 20) * 1000)))
     # The page carries a personal token: never cache it, never leak it in a Referer.
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -331,10 +339,9 @@ def save_minutes(meeting_id: int):
     if form.validate_on_submit():
         services.save_minutes(actor(), meeting, form.minutes.data or "", now=utcnow())
         flash("Minutes saved.", "success")
-    else:
-        for error in form.minutes.errors:
-            flash(error, "danger")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#meeting-minutes")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#meeting-minutes")
+    # Refused (the PHI guard, a length): the page again with every typed word and the passage marked.
+    return _show(meeting.id, minutes_form=form), 422
 
 
 @bp.route("/<int:meeting_id>/actions", methods=["POST"])

@@ -4,24 +4,68 @@
   "use strict";
   var root = document.getElementById("jitsi-room");
   if (!root) { return; }
-  var fallback = document.getElementById("jitsi-fallback");
-  var status = document.getElementById("jitsi-status");
+  var stateBox = document.getElementById("room-state");
+  var stateText = stateBox.querySelector("[data-state-text]");
+  var spinner = stateBox.querySelector("[data-state-spinner]");
+  var retry = stateBox.querySelector("[data-room-retry]");
+  var timeoutMs = parseInt(root.getAttribute("data-timeout-ms"), 10) || 20000;
+  var state = "connecting";
+  var timer = null;
+  var TONES = {connecting: "alert-secondary", ready: "alert-info", connected: "alert-success",
+               failed: "alert-danger", offline: "alert-warning", left: "alert-secondary"};
 
-  function showFallback() {
-    if (fallback) { fallback.hidden = false; }
+  // The one place that says how the room is doing (connecting, ready, connected, failed, offline).
+  function setState(next, text) {
+    state = next;
+    stateBox.setAttribute("data-state", next);
+    Object.keys(TONES).forEach(function (k) { stateBox.classList.remove(TONES[k]); });
+    stateBox.classList.add(TONES[next]);
+    stateText.textContent = text;
+    spinner.hidden = next !== "connecting";
+    retry.hidden = next !== "failed" && next !== "offline";
+  }
+  function fail(reason) {
+    if (timer) { window.clearTimeout(timer); timer = null; }
+    if (state === "connected") { return; }
     root.hidden = true;
+    setState("failed", reason + " Retry, or open the room in a new tab.");
   }
+  retry.addEventListener("click", function () { window.location.reload(); });
+  window.addEventListener("offline", function () {
+    setState("offline", "You are offline. The room reconnects by itself when the network is back.");
+  });
+  window.addEventListener("online", function () {
+    if (state === "offline") { setState(joinedOnce ? "connected" : "connecting", joinedOnce ? "Back online." : "Back online: connecting…"); }
+  });
+  var joinedOnce = false;
+  timer = window.setTimeout(function () {
+    fail("The video room did not connect within " + Math.round(timeoutMs / 1000) + " seconds (a slow network or a filter blocking it).");
+  }, timeoutMs);
 
-  if (typeof window.JitsiMeetExternalAPI !== "function") {
-    showFallback();
-    return;
+  function start() {
+    if (state === "failed") { return; }
+    if (typeof window.JitsiMeetExternalAPI !== "function") {
+      fail("The video room could not load here (the Jitsi script did not arrive: a network filter or an outage).");
+      return;
+    }
+    connect();
   }
+  // The Jitsi script comes after this one: catch its load or error as it happens (capture phase,
+  // since those events do not bubble).
+  function fromJitsiScript(event) { return event.target && event.target.id === "jitsi-api-script"; }
+  document.addEventListener("load", function (event) { if (fromJitsiScript(event)) { start(); } }, true);
+  document.addEventListener("error", function (event) {
+    if (fromJitsiScript(event)) {
+      fail("The video room could not load here (the Jitsi script did not arrive: a network filter or an outage).");
+    }
+  }, true);
 
+function connect() {
   var options;
   try {
     options = JSON.parse(root.getAttribute("data-options"));
   } catch (e) {
-    showFallback();
+    fail("The room settings could not be read.");
     return;
   }
   options.parentNode = root;
@@ -52,14 +96,24 @@
   try {
     api = new window.JitsiMeetExternalAPI(root.getAttribute("data-domain"), options);
   } catch (e) {
-    showFallback();
+    fail("The video room could not start in this browser.");
     return;
   }
+  var frame = api.getIFrame && api.getIFrame();
+  function ready() {
+    if (state === "connecting") {
+      if (timer) { window.clearTimeout(timer); timer = null; }
+      setState("ready", "The room is open: join when you are ready.");
+    }
+  }
+  if (frame) { frame.addEventListener("load", ready); } else { ready(); }
 
   api.addEventListener("videoConferenceJoined", function (payload) {
     localId = (payload && payload.id) || "";
     joined = true;
-    if (status) { status.textContent = "You have joined the meeting."; }
+    joinedOnce = true;
+    if (timer) { window.clearTimeout(timer); timer = null; }
+    setState("connected", "Connected: you have joined the meeting.");
     post("joined");
     heartbeat = window.setInterval(function () { post("heartbeat"); }, 60000);
   });
@@ -67,7 +121,7 @@
     if (joined) { post("left"); }
     joined = false;
     if (heartbeat) { window.clearInterval(heartbeat); }
-    if (status) { status.textContent = "You have left the meeting."; }
+    setState("left", "You have left the meeting.");
   });
   // A passcode is set only once a moderator is present (commands need one); answer prompts with it.
   api.addEventListener("participantRoleChanged", function (payload) {
@@ -86,4 +140,5 @@
   window.addEventListener("pagehide", function () {
     if (joined) { post("left", true); joined = false; }
   });
+}
 })();

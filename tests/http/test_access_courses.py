@@ -74,6 +74,7 @@ MATRIX = {
     "courses.add_question": ("POST", "/courses/{draft}/lessons/{draft_quiz}/questions", author_post()),
     "courses.move_question": ("POST", "/courses/{draft}/lessons/{draft_quiz}/questions/{question}/move/down",
                               author_post()),
+    "courses.edit_question": ("GET", "/courses/{draft}/lessons/{draft_quiz}/questions/{question}/edit", author_get()),
     "courses.remove_question": ("POST", "/courses/{draft}/lessons/{draft_quiz}/questions/{question}/delete",
                                 author_post()),
     "courses.evaluation_items": ("GET", "/courses/{draft}/edit/evaluation", author_get()),

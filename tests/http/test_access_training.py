@@ -33,6 +33,7 @@ MATRIX = {
     "training.record_completion": ("POST", "/training/orgs/{org}/people/{membership}/records", org_scoped(302)),
     "training.void_record": ("POST", "/training/orgs/{org}/records/{record}/void", org_scoped(302)),
     "training.roster_upload": ("GET", "/training/orgs/{org}/roster", org_scoped(200)),
+    "training.roster_template": ("GET", "/training/orgs/{org}/roster/template.csv", org_scoped(200)),
     "training.roster_preview": ("GET", "/training/orgs/{org}/roster/{roster_import}", org_scoped(200)),
     "training.roster_apply": ("POST", "/training/orgs/{org}/roster/{roster_import}/discard", org_scoped(302)),
     "training.deactivate_leavers": ("POST", "/training/orgs/{org}/roster/leavers", org_scoped(302)),

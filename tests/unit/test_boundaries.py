@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("lms", "courses", "meetings")
-FEATURES = ("courses", "meetings", "lms.credits", "lms.certificates", "lms.training")
+PACKAGES = ("lms", "courses", "meetings", "workspace")
+FEATURES = ("courses", "meetings", "lms.credits", "lms.certificates", "lms.training", "workspace")
 # Which features a feature builds on (a DAG): credit is the ground every activity stands on;
 # certificates certify credit; training assigns courses and meetings and reads their records.
 # Anything the other way round is a signal (``<feature>.signals``) or the activity registry.
@@ -21,6 +21,8 @@ DEPENDS_ON = {
     "courses": ("lms.credits",),
     "meetings": ("lms.credits",),
     "lms.training": ("lms.credits", "lms.certificates", "courses", "meetings"),
+    # Where each role lives: dashboards, the activity hub and the charts read every other feature.
+    "workspace": ("lms.credits", "lms.certificates", "courses", "meetings", "lms.training"),
 }
 
 

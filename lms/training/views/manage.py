@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms import jobs
 from lms.extensions import db
@@ -26,7 +26,7 @@ from lms.training.forms import (
 from lms.training.jobs import send_roster_emails
 from lms.training.models import Assignment, RosterImport, TrainingRecord
 from lms.types import utcnow
-from lms.users.models import User
+from lms.users.models import PROFESSIONS, User
 from meetings.models import Meeting
 
 
@@ -53,6 +53,22 @@ def _job_titles(org) -> list[str]:
         Membership.org_id == org.id, Membership.job_title != "")) if t}, key=str.casefold)
 
 
+def everyone_confirmation(org, form: AssignmentForm, title: str) -> dict:
+    """What assigning to everyone means, in numbers, and what else was picked that "Everyone" ignores."""
+    staff = db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.org_id == org.id, Membership.deactivated_at.is_(None)))
+    ignored = []
+    teams = {c.value: c.label for c in form.team_id.choices}
+    people = {c.value: c.label for c in form.user_id.choices}
+    if form.team_id.data and form.team_id.data in teams:
+        ignored.append(f"the team {teams[form.team_id.data]}")
+    if form.user_id.data and form.user_id.data in people:
+        ignored.append(people[form.user_id.data])
+    if form.job_title.data:
+        ignored.append(f"the job title {form.job_title.data}")
+    return {"title": title, "staff": staff or 0, "ignored": ignored}
+
+
 @bp.route("/orgs/<int:org_id>/assignments", methods=["GET", "POST"])
 @login_required
 def assignments(org_id: int):
@@ -62,6 +78,13 @@ def assignments(org_id: int):
         kind, _, item_id = (form.item.data or "").partition(":")
         if kind not in ("course", "minutes") or not item_id.isdigit():
             abort(404)
+        if form.target_kind.data == "org" and form.confirm_everyone.data != "yes" \
+                and (title := dict((c.value, c.label) for c in form.item.choices).get(form.item.data)):
+            everyone = everyone_confirmation(org, form, title)
+            form.confirm_everyone.data = "yes"
+            return render_template("lms/training/assignments.html", org=org, form=form,
+                                   rows=compliance.load_assignments([org.id]), job_titles=_job_titles(org),
+                                   confirm_form=ConfirmForm(), everyone=everyone)
         target_id = form.team_id.data if form.target_kind.data == "team" else form.user_id.data
         data = services.AssignmentData(
             item_kind=kind, item_id=int(item_id), target_kind=form.target_kind.data, target_id=target_id,
@@ -140,6 +163,7 @@ def roster_upload(org_id: int):
                                 .order_by(RosterImport.id.desc()).limit(10)).all()
     status = 422 if (file_error or form.errors) else 200
     return render_template("lms/training/roster.html", org=org, form=form, add_form=AddPersonForm(),
+                           professions=[f"“{label}”" for label in PROFESSIONS.values()],
                            file_error=file_error, recent=recent, max_rows=roster.MAX_ROWS), status
 
 
@@ -152,7 +176,8 @@ def roster_preview(org_id: int, import_id: int):
     current = {r["email"] for r in imp.rows}
     not_in_file = [] if imp.status != "preview" or imp.errors else db.session.execute(
         select(Membership.id, User.first_name, User.last_name, User.email).join(User, User.id == Membership.user_id)
-        .where(Membership.org_id == org.id, Membership.deactivated_at.is_(None))).all()
+        .where(Membership.org_id == org.id, Membership.deactivated_at.is_(None),
+               Membership.user_id != current_user.id)).all()  # never offer to deactivate yourself
     not_in_file = [r for r in not_in_file if r.email.lower() not in current]
     same_file = db.session.scalar(select(RosterImport).where(
         RosterImport.org_id == org.id, RosterImport.file_sha256 == imp.file_sha256, RosterImport.status == "applied",

@@ -115,7 +115,9 @@ def test_room_embeds_jitsi_with_token_and_reports_presence(page: Page, page_log,
     frame = page.locator("#jitsi-room iframe")
     expect(frame).to_have_attribute("data-room", world["room"])
     expect(page.get_by_text("Non-clinical meeting.")).to_be_visible()
-    expect(page.locator("#jitsi-fallback")).to_be_hidden()
+    state = page.locator("#room-state")
+    expect(state).to_have_attribute("data-state", "ready")
+    expect(state.get_by_role("link", name=re.compile("^Open in a new tab"))).to_be_visible()
     token = frame.get_attribute("data-jwt")
     claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="jitsi")
     assert claims["room"] == world["room"] and claims["context"]["user"]["id"] == str(world["host_id"])
@@ -127,6 +129,15 @@ def test_room_embeds_jitsi_with_token_and_reports_presence(page: Page, page_log,
 
     with page.expect_response(lambda r: presence_posted(r) and r.status == 204):
         page.evaluate("() => window.__jitsi.api.__emit('videoConferenceJoined', {id: 'a1b2c3', roomName: 'x'})")
+    expect(state).to_have_attribute("data-state", "connected")
+    expect(state.get_by_role("status")).to_have_text("Connected: you have joined the meeting.")
+    # Offline: one banner, in the same place, with a retry; back online, connected again.
+    page.context.set_offline(True)
+    expect(state).to_have_attribute("data-state", "offline")
+    expect(page.locator(".alert[data-state], #room-state ~ .alert")).to_have_count(1)
+    expect(state.get_by_role("button", name="Retry")).to_be_visible()
+    page.context.set_offline(False)
+    expect(state).to_have_attribute("data-state", "connected")
     # The passcode goes only once a moderator role is reported for us.
     assert page.evaluate("() => window.__jitsi.commands") == []
     page.evaluate("() => window.__jitsi.api.__emit('participantRoleChanged', {id: 'someone-else', role: 'moderator'})")
@@ -153,14 +164,39 @@ def test_room_falls_back_to_a_direct_link_when_the_script_fails(page: Page, page
     world = seed(live_app, unique_email)
     login(page, world["host"])
     page.goto(f"/meetings/{world['meeting']}/room")
-    fallback = page.locator("#jitsi-fallback")
-    expect(fallback).to_be_visible()
-    expect(fallback).to_contain_text("could not load")
-    link = fallback.get_by_role("link", name="Open the room directly")
+    state = page.locator("#room-state")
+    expect(state).to_have_attribute("data-state", "failed")
+    expect(state).to_contain_text("could not load")
+    expect(state.get_by_role("button", name="Retry")).to_be_visible()
+    link = state.get_by_role("link", name=re.compile("^Open in a new tab"))
     expect(link).to_have_attribute("href", f"http://{dead_jitsi}/{world['room']}")
     expect(page.locator("#jitsi-room iframe")).to_have_count(0)
     assert page_log.csp_violations == []
     assert all("external_api.js" in r for r in page_log.failed_requests)
+
+
+def test_a_hanging_network_shows_connecting_then_fails_after_the_timeout(page: Page, page_log, live_app, jitsi_stub,
+                                                                         unique_email):
+    """A proxy that never answers for external_api.js: a spinner saying so, then a failure with retry."""
+    world = seed(live_app, unique_email)
+    saved = _configure(live_app, MEETING_ROOM_TIMEOUT_SECONDS=2)
+    try:
+        login(page, world["host"])
+        page.route("**/external_api.js", lambda route: None)  # never fulfilled: the request hangs
+        page.goto(f"/meetings/{world['meeting']}/room", wait_until="domcontentloaded")
+        state = page.locator("#room-state")
+        expect(state).to_have_attribute("data-state", "connecting")
+        expect(state.get_by_role("status")).to_have_text("Connecting to the video room…")
+        expect(state.locator(".spinner-border")).to_be_visible()
+        expect(state.get_by_role("link", name=re.compile("^Open in a new tab"))).to_be_visible()
+        expect(state).to_have_attribute("data-state", "failed", timeout=6000)
+        expect(state).to_contain_text("did not connect within 2 seconds")
+        expect(state.get_by_role("button", name="Retry")).to_be_visible()
+        expect(state.locator(".spinner-border")).to_be_hidden()
+    finally:
+        live_app.config.update(saved)
+        page.unroute("**/external_api.js")
+    assert page_log.console_errors == []
 
 
 def test_manager_journey_and_staff_ics(page: Page, page_log, browser, live_app, live_url, jitsi_stub, unique_email,
@@ -182,7 +218,7 @@ def test_manager_journey_and_staff_ics(page: Page, page_log, browser, live_app, 
     page.get_by_label("Time zone").select_option("UTC")
     page.get_by_label(re.compile("^Starts")).fill((now - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label(re.compile("^Ends")).fill((now + timedelta(minutes=59)).strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Invite teams").select_option(label="Front office")
+    page.get_by_role("group", name="Invite teams").get_by_label("Front office").check()
     page.get_by_role("button", name="Save meeting").click()
 
     expect(page.get_by_role("heading", name="Weekly huddle")).to_be_visible()

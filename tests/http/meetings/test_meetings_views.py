@@ -211,8 +211,14 @@ def test_minutes_action_items_and_read_and_signed(client, practice, db):
     meeting = make_meeting(org, manager, category="training", invitees=[nia],
                            starts_at=utcnow() - timedelta(hours=3), ack_counts_as_attendance=True)
     client.login(manager)
-    blocked = client.post(f"/meetings/{meeting.id}/minutes", {"minutes": "Discussed patient Jane Doe MRN 4455667"})
-    assert blocked.status_code == 302
+    typed = "Fire drill went well.\nDiscussed patient Jane Doe MRN 4455667 & <b>rota</b>"
+    blocked = client.post(f"/meetings/{meeting.id}/minutes", {"minutes": typed})
+    assert blocked.status_code == 422
+    page = blocked.get_data(as_text=True)
+    # Nothing typed is lost (escaped, in the box) and the objectionable passage is marked.
+    assert "Fire drill went well.\nDiscussed patient Jane Doe MRN 4455667 &amp; &lt;b&gt;rota&lt;/b&gt;</textarea>" in page
+    assert re.search(r"<mark title=\"[^\"]+\">[^<]*4455667</mark>", page)
+    assert "<b>rota</b>" not in page
     db.session.refresh(meeting)
     assert meeting.minutes == ""
     client.post(f"/meetings/{meeting.id}/minutes", {"minutes": "Fire drill done. New rota from **March**."})

@@ -294,7 +294,7 @@ def test_opt_out_setting(practice, client, db):
 
 def test_due_date_in_the_past_is_accepted_and_flagged(practice, client, db):
     client.login(practice["manager"])
-    data = assign_form(f"course:{practice['course'].id}", "org",
+    data = assign_form(f"course:{practice['course'].id}", "org", confirm_everyone="yes",
                        due_on=(date.today() - timedelta(days=5)).isoformat(), grace_days="0")
     response = client.post(f"/training/orgs/{practice['org'].id}/assignments", data)
     assert response.status_code == 302
@@ -407,3 +407,32 @@ def test_editing_an_assignments_schedule_is_audited_and_rescored(practice, clien
     other = make_org()
     other_a = make_assignment(other, make_member(other, role="manager").user, course=course)
     assert client.get(f"/training/orgs/{org.id}/assignments/{other_a.id}/edit").status_code == 404
+
+
+def test_everyone_is_confirmed_with_the_head_count_and_names_what_it_ignores(practice, client, db):
+    """Choosing a team while "Who must do it" stays on Everyone assigns nothing until confirmed."""
+    org, course, team = practice["org"], practice["course"], practice["team"]
+    client.login(practice["manager"])
+    url = f"/training/orgs/{org.id}/assignments"
+    response = client.post(url, assign_form(f"course:{course.id}", "org", team_id=str(team.id)))
+    assert response.status_code == 200
+    page = re.sub(r"\s+", " ", response.get_data(as_text=True))
+    staff = db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.org_id == org.id, Membership.deactivated_at.is_(None)))
+    assert f"This assigns {course.latest_version.title} to all {staff} staff of {org.name}." in page
+    assert "You also picked the team Clinical" in page
+    assert 'name="confirm_everyone" type="hidden" value="yes"' in page
+    assert db.session.scalar(select(func.count()).select_from(Assignment).where(Assignment.org_id == org.id)) == 0
+
+    response = client.post(url, assign_form(f"course:{course.id}", "org", team_id=str(team.id),
+                                            confirm_everyone="yes"))
+    assert response.status_code == 302
+    a = db.session.scalars(select(Assignment).where(Assignment.org_id == org.id)).one()
+    assert a.target_kind == "org"
+
+
+def test_a_team_assignment_needs_no_confirmation(practice, client, db):
+    client.login(practice["manager"])
+    response = client.post(f"/training/orgs/{practice['org'].id}/assignments",
+                           assign_form(f"course:{practice['course'].id}", team_id=str(practice["team"].id)))
+    assert response.status_code == 302
