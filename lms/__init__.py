@@ -46,6 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     init_security_headers(app)
 
+    from lms import api
+
+    api.init_app(app)  # the public JSON API under /api/v1 (a feature over the others' services)
+
     from lms.cli import lms_cli
 
     app.cli.add_command(lms_cli)

@@ -17,3 +17,4 @@ from courses.models import (  # noqa: F401
     QuizChoice, QuizOption, QuizQuestion, QuizResponse,
 )
 from lms.training.models import Assignment, RosterImport, TrainingPreference, TrainingRecord  # noqa: F401
+from lms.api.models import ApiToken, IdempotencyRecord  # noqa: F401

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 MESSAGES = {
     400: ("Bad request", "The form could not be read. Go back, reload the page and try again."),
@@ -20,9 +22,40 @@ def _wants_json() -> bool:
         request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+def problem(status: int, detail: str = "", *, title: str | None = None, headers=None, **extra) -> Response:
+    """An RFC 9457 problem details response (``application/problem+json``)."""
+    body = {"type": "about:blank", "title": title or HTTP_STATUS_CODES.get(status, "Error"), "status": status,
+            "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for name, value in headers or ():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _api_problem(error, code: int) -> Response:
+    """Every error under /api/ is problem+json, with the exception's headers (Allow, Retry-After, ...)."""
+    headers = error.get_headers() if isinstance(error, HTTPException) else []
+    extra = {}
+    messages = (getattr(error, "data", None) or {}).get("messages")  # webargs' validation errors
+    if messages:
+        extra["errors"] = messages
+    detail = getattr(error, "description", "") if isinstance(error, HTTPException) and code != 500 else ""
+    if code == 500:
+        detail = MESSAGES[500][1]
+    response = problem(code, detail or "", headers=headers, **extra)
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="continuum"'
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     def handle(error):
         code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            return _api_problem(error, code)
         title, message = MESSAGES.get(code, (getattr(error, "name", "Error"), ""))
         if code == 400 and getattr(error, "description", "").startswith("The CSRF"):
             message = "Your form expired or came from another site. Reload the page and submit it again."
@@ -32,3 +65,11 @@ def register_error_handlers(app: Flask) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, handle)
+
+    @app.errorhandler(HTTPException)
+    def other_http_errors(error):
+        # Status codes without a page of their own (401, 409, 412, 428, ...): problem+json under
+        # /api/, Werkzeug's plain answer elsewhere, as before.
+        if request.path.startswith("/api/") and error.code and error.code >= 400:
+            return _api_problem(error, error.code)
+        return error
