@@ -13,7 +13,8 @@ import hashlib
 from flask import abort, g, request
 from flask_limiter.util import get_remote_address
 
-from lms.api.tokens import authenticate
+from lms import unit_of_work
+from lms.api.tokens import authenticate, touch
 from lms.types import utcnow
 
 
@@ -24,10 +25,12 @@ def bearer_secret() -> str | None:
 
 def authenticate_request() -> None:
     """Load the token named by the ``Authorization: Bearer`` header or answer 401."""
-    token = authenticate(bearer_secret(), now=utcnow())
+    now = utcnow()
+    token = authenticate(bearer_secret(), now=now)
     if token is None:
         abort(401, "Send a valid, unexpired API token: Authorization: Bearer <token>.")
     g.api_token = token
+    unit_of_work.after_commit(touch, token.id, now)
     g._login_user = token.user  # Flask-Login's current_user for this request only; no session is touched
 
 

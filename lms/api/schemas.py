@@ -161,8 +161,9 @@ class ClaimBody(Schema):
     activity_kind = f.String(required=True, validate=v.OneOf(["course", "meeting"]))
     activity_id = f.Integer(required=True, validate=v.Range(1, 2**31 - 1))
     credit_type = f.String(required=True, validate=v.Length(1, 32))
-    amount = f.Decimal(required=True, places=2, validate=v.Range(0, 1000, min_inclusive=False),
-                       metadata=DECIMAL | {"type": ["string", "number"]})
+    amount = f.String(required=True, validate=v.Regexp(r"^[0-9]{1,4}(\.[0-9]{1,2})?$"),
+                      metadata={"description": "The credit claimed, as a decimal string (\"1.25\"); the type's "
+                                               "increment and the designated maximum apply."})
     attest = f.Boolean(required=True, metadata={"description": "The learner attests the credit is commensurate "
                                                               "with the extent of their participation."})
     description = f.String(load_default="", validate=v.Length(max=2000),

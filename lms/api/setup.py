@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import os
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SWAGGER_UI_DIR = ROOT / "node_modules" / "swagger-ui-dist"
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api_docs.page", "api_docs.asset", "api_certificates.verify"}
 PROBLEM = "application/problem+json"
+MAX_ID = 2**31 - 1
 DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
 
@@ -75,8 +77,8 @@ def setup(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     })
-    app.config.setdefault("API_RATE_LIMIT", "600 per minute")
-    app.config.setdefault("API_RATE_LIMIT_PER_IP", "1200 per minute")
+    app.config.setdefault("API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT", "600 per minute"))
+    app.config.setdefault("API_RATE_LIMIT_PER_IP", os.environ.get("API_RATE_LIMIT_PER_IP", "1200 per minute"))
     api = ContinuumApi(app, spec_kwargs={"extra_plugins": [CommonResponses()]})
 
     from lms.api.views import ALL
@@ -142,6 +144,13 @@ def _register_hooks(app: Flask) -> None:
             return None
         authenticate_request()
         return None
+
+    @app.url_value_preprocessor
+    def _api_ids_in_range(endpoint, values):
+        # Ids in paths are database integers: a larger number names nothing (and must not reach the driver).
+        if request.path.startswith(API_PREFIX + "/") and values:
+            if any(isinstance(v, int) and v > MAX_ID for v in values.values()):
+                abort(404)
 
     @app.after_request
     def _api_headers(response):

@@ -111,9 +111,25 @@ def authenticate(secret: str | None, *, now: datetime) -> ApiToken | None:
         return None
     if token.org_id is not None and not is_manager(token.user, token.org_id):
         return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
-        token.last_used_at = now  # at most once a minute: a read-heavy client must not write on every call
     return token
+
+
+def touch(token_id: int, now: datetime) -> None:
+    """Record when a token was last used: at most once a minute, in its own short transaction after
+    the request's (a read-only request on SQLite must not upgrade its read to a write midway), and
+    best effort: a busy database skips it rather than failing the call."""
+    from sqlalchemy import or_, update
+    from sqlalchemy.exc import OperationalError
+
+    from lms import unit_of_work
+
+    try:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token_id, or_(
+            ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_GRANULARITY)).values(
+            last_used_at=now))
+        unit_of_work.commit()
+    except OperationalError:
+        unit_of_work.rollback()
 
 
 def revoke(token: ApiToken, *, actor, now: datetime) -> None:

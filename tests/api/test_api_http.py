@@ -78,6 +78,8 @@ def test_errors_are_problems(api, db, learner):
     client = api(personal_token(learner))
     assert_problem(client.get("/api/v1/nowhere"), 404)
     assert_problem(client.get("/api/v1/activities/999999"), 404)
+    assert_problem(client.get("/api/v1/activities/132779003333636538368"), 404)
+    assert_problem(client.post("/api/v1/activities/99999999999999999999/enrolment"), 404)
     body = assert_problem(client.open("/api/v1/me/transcript", "DELETE"), 405)
     assert body["detail"]
     assert "GET" in client.open("/api/v1/me/transcript", "DELETE").headers["Allow"]
@@ -162,7 +164,7 @@ def test_a_retried_claim_returns_the_first_result_never_a_second_row(api, db, le
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert db.session.scalar(select(func.count()).select_from(CreditEntry).where(
         CreditEntry.learner_id == learner.id)) == 1
-    assert_problem(client.post("/api/v1/me/credit-claims", {**body, "amount": "1.5"}, headers=key), 422)
+    assert_problem(client.post("/api/v1/me/credit-claims", {**body, "amount": "1.5"}, headers=key), 409)
     # Without a key, the ledger's own rule still allows one claim only.
     assert_problem(client.post("/api/v1/me/credit-claims", body), 409)
     assert first.get_json()["amount"] == "1.25"
@@ -183,6 +185,8 @@ def test_malformed_idempotency_keys_are_refused(api, db, learner, claimable, key
     ({"activity_kind": "course", "credit_type": "ama_pra_1", "amount": "99", "attest": True}, 409),
     ({"activity_kind": "course", "credit_type": "ama_pra_1", "amount": "-1", "attest": True}, 422),
     ({"activity_kind": "course", "credit_type": "ama_pra_1", "amount": "NaN", "attest": True}, 422),
+    ({"activity_kind": "course", "credit_type": "ama_pra_1", "amount": 1.5, "attest": True}, 422),
+    ({"activity_kind": "course", "credit_type": "ama_pra_1", "amount": "0", "attest": True}, 409),
     ({"activity_kind": "course", "credit_type": "ancc", "amount": "1", "attest": True}, 409),
     ({"activity_kind": "course", "credit_type": "ama_pra_1", "amount": "1", "attest": False}, 409),
     ({"activity_kind": "meeting", "credit_type": "ama_pra_1", "amount": "1", "attest": True}, 409),

@@ -21,7 +21,14 @@ def test_only_a_hash_is_stored_and_the_secret_authenticates(db):
     assert made.secret.startswith("cnt_") and len(made.secret) > 40
     assert made.secret not in (row.token_hash, row.prefix) and row.token_hash == tokens.hash_secret(made.secret)
     assert tokens.authenticate(made.secret, now=utcnow()) == row
-    assert row.last_used_at is not None
+    assert row.last_used_at is None
+    tokens.touch(row.id, utcnow())
+    db.session.refresh(row)
+    first = row.last_used_at
+    assert first is not None
+    tokens.touch(row.id, first + timedelta(seconds=30))  # at most once a minute
+    db.session.refresh(row)
+    assert row.last_used_at == first
 
 
 @pytest.mark.parametrize("secret", [None, "", "cnt_", "cnt_wrong", "Bearer x", "x" * 5000, "cnt_" + "a" * 300])

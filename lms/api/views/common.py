@@ -102,7 +102,7 @@ def _lookup(principal: str, key: str) -> IdempotencyRecord | None:
 
 def _replay(record: IdempotencyRecord, digest: str) -> Response:
     if record.request_hash != digest:
-        abort(422, "This Idempotency-Key was used with a different request.")
+        abort(409, "This Idempotency-Key was already used with a different request; use a new key.")
     response = Response(record.body, status=record.status, mimetype="application/json")
     if record.location:
         response.headers["Location"] = record.location
