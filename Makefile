@@ -36,7 +36,7 @@ quick: venv
 
 ## An RQ worker for the queue named in RQ_QUEUE (REDIS_URL must be set).
 worker: venv
-	$(BIN)/rq worker --worker-class rq.worker.SimpleWorker --url "$$REDIS_URL" "$${RQ_QUEUE:-continuum}"
+	$(BIN)/rq worker --with-scheduler --worker-class rq.worker.SimpleWorker --url "$$REDIS_URL" "$${RQ_QUEUE:-continuum}"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

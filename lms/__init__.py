@@ -49,6 +49,9 @@ def create_app(config: dict | None = None) -> Flask:
     from lms import api
 
     api.init_app(app)  # the public JSON API under /api/v1 (a feature over the others' services)
+    from lms import webhooks
+
+    webhooks.init_app(app)  # signed outbound webhooks, fed by the features' signals
 
     from lms.cli import lms_cli
 

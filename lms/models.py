@@ -18,3 +18,4 @@ from courses.models import (  # noqa: F401
 )
 from lms.training.models import Assignment, RosterImport, TrainingPreference, TrainingRecord  # noqa: F401
 from lms.api.models import ApiToken, IdempotencyRecord  # noqa: F401
+from lms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: F401

@@ -26,6 +26,7 @@ from meetings import jitsi
 from meetings.models import (CATEGORIES, RECURRENCES, ActionItem, CalendarFeed, Meeting, MeetingCohost, MeetingCredit,
                              MeetingEvaluation, MeetingInvitee, MeetingTeam, MinutesAcknowledgement)
 from meetings.recurrence import MAX_OCCURRENCES, current_or_next, occurrences
+from meetings.signals import attendance_finalised
 
 MAX_DURATION = timedelta(hours=12)
 
@@ -325,6 +326,8 @@ def end_meeting(actor: User, meeting: Meeting, *, now: datetime) -> None:
     meeting.ended_at = now
     close_open_intervals(meeting, now)
     record(actor, "meeting.end", meeting, now=now, org_id=meeting.org_id)
+    db.session.flush()
+    attendance_finalised.send(meeting)
 
 
 def current_occurrence(meeting: Meeting, now: datetime) -> tuple[datetime, datetime] | None:
