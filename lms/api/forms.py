@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.api import tokens
-from lms.forms import strip
+from lms.forms import choices, strip
 
 
 class TokenForm(FlaskForm):
@@ -21,4 +21,4 @@ class TokenForm(FlaskForm):
     def __init__(self, *args, families=None, **kwargs):
         super().__init__(*args, **kwargs)
         families = families or tokens.FAMILIES.keys()
-        self.scopes.choices = [(s, s) for s in tokens.SCOPES if s.split(":")[0] in families]
+        self.scopes.choices = choices([(s, s) for s in tokens.SCOPES if s.split(":")[0] in families])

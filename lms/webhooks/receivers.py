@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from lms.extensions import db
 from lms.orgs.models import Membership
 from lms.types import utcnow
 from lms.webhooks.services import emit
+
+CENT = Decimal("0.01")
 
 
 def _learner_orgs(user_id: int) -> set[int]:
@@ -29,7 +33,8 @@ def on_course_completed(completion, **_):
 def _entry(entry) -> dict:
     return {"entry_id": entry.id, "kind": entry.kind, "claim_id": entry.claim_id or entry.id,
             "learner_id": entry.learner_id, "activity_kind": entry.activity_kind, "activity_id": entry.activity_id,
-            "credit_type": entry.credit_type_code, "amount": str(entry.amount), "reason": entry.reason}
+            "credit_type": entry.credit_type_code, "amount": str(Decimal(entry.amount).quantize(CENT)),
+            "reason": entry.reason}
 
 
 def on_credit_claimed(entry, **_):

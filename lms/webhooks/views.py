@@ -11,7 +11,7 @@ from wtforms import SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.forms import strip
+from lms.forms import choices, strip
 from lms.orgs.forms import ConfirmForm
 from lms.permissions import get_in_org_or_404, get_org_or_404
 from lms.types import utcnow
@@ -25,7 +25,7 @@ bp = Blueprint("webhooks", __name__, url_prefix="/orgs/<int:org_id>/webhooks")
 class EndpointForm(FlaskForm):
     url = StringField("Payload URL", filters=[strip], validators=[DataRequired(), Length(max=500)],
                       description="An https:// address on the public internet.")
-    events = SelectMultipleField("Events", choices=list(EVENTS.items()), option_widget=CheckboxInput(),
+    events = SelectMultipleField("Events", choices=choices(list(EVENTS.items())), option_widget=CheckboxInput(),
                                  widget=ListWidget(prefix_label=False),
                                  validators=[DataRequired(message="Choose at least one event.")])
     submit = SubmitField("Add webhook")

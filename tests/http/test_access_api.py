@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from lms.extensions import db as _db
 from tests.factories import make_org
 from tests.http.access import ROLES, check_access, everyone, make_people, org_scoped, signed_in
 
@@ -46,13 +47,30 @@ MATRIX = {
     "api_tokens.revoke_personal": ("POST", "/profile/tokens/999999/revoke", signed_in(404)),
     "api_tokens.service": ("GET", "/orgs/{org}/api-tokens", org_scoped(200)),
     "api_tokens.revoke_service": ("POST", "/orgs/{org}/api-tokens/999999/revoke", org_scoped(404)),
+    "webhooks.index": ("GET", "/orgs/{org}/webhooks", org_scoped(200)),
+    "webhooks.show": ("GET", "/orgs/{org}/webhooks/{endpoint}", org_scoped(200)),
+    "webhooks.set_active": ("POST", "/orgs/{org}/webhooks/{endpoint}/disable", org_scoped(302)),
+    "webhooks.redeliver": ("POST", "/orgs/{org}/webhooks/{endpoint}/deliveries/{delivery}/redeliver",
+                           org_scoped(302)),
 }
 
 
 @pytest.fixture
 def world(db):
+    from lms.webhooks.models import WebhookDelivery, WebhookEndpoint
+
     org, other = make_org(), make_org()
-    return make_people(org, other), {"org": org.id}
+    people = make_people(org, other)
+    endpoint = WebhookEndpoint(org_id=org.id, url="https://hooks.example.org/x", secret="whsec_x",
+                               events=["credit.claimed"], is_active=True, consecutive_failures=0, disabled_reason="")
+    _db.session.add(endpoint)
+    _db.session.flush()
+    # Delivered already: "send again" in the matrix queues it without reaching out.
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id="evt_x", event_type="credit.claimed", payload="{}",
+                               status="delivered", attempts=1)
+    _db.session.add(delivery)
+    _db.session.flush()
+    return people, {"org": org.id, "endpoint": endpoint.id, "delivery": delivery.id}
 
 
 @pytest.mark.parametrize("role", ROLES)
