@@ -69,10 +69,18 @@ def _config(folder: Path, env: dict) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a fresh, empty database (default: SQLite in a temporary folder)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="a fresh PostgreSQL database named after TEST_POSTGRES_URL's (required then)")
     parser.add_argument("--max-examples", type=int, default=5)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
     args = parser.parse_args()
+    if args.postgres:
+        from tests.conftest import postgres_url
+
+        args.database_url = postgres_url("schemathesis")
+        if not args.database_url:
+            sys.exit("--postgres needs TEST_POSTGRES_URL")
     folder = Path(tempfile.mkdtemp(prefix="continuum-schemathesis-"))
     env = {**os.environ, "FLASK_APP": "wsgi.py", "CONTINUUM_INSTANCE": str(folder),
            "DATABASE_URL": args.database_url or f"sqlite:///{folder / 'api.db'}",
