@@ -15,20 +15,20 @@ from lms.orgs.models import ROLE_RANK, Membership
 
 TOKEN_PREFIX = "cnt_"
 
-# Resource families; each has a read and a write scope. Write never implies read: ask for both.
+# Resource families, read and (where the API writes) write. Write never implies read: ask for both.
 FAMILIES = {
     "catalog": "Catalogue and activities, with credit designations and disclosures",
-    "learning": "Your enrolments, progress and completions",
-    "credits": "Your credit ledger, transcript and requirement progress; claiming credit",
+    "learning": "Your enrolments, progress and completions (write: enrol)",
+    "credits": "Your credit ledger, transcript and requirement progress (write: claim credit)",
     "certificates": "Your certificates",
-    "org": "Organisation members, teams and invitations",
+    "org": "Organisation members, teams and invitations (write: invite)",
     "training": "Assignments and compliance",
     "meetings": "Meetings, invitations and attendance",
-    "webhooks": "The organisation's outbound webhooks",
 }
-SCOPES = tuple(f"{family}:{mode}" for family in FAMILIES for mode in ("read", "write"))
+SCOPES = ("catalog:read", "learning:read", "learning:write", "credits:read", "credits:write", "certificates:read",
+          "org:read", "org:write", "training:read", "meetings:read")
 # Families about the organisation, not one person: the only ones a service token may hold.
-ORG_FAMILIES = frozenset({"org", "training", "meetings", "webhooks", "catalog"})
+ORG_FAMILIES = frozenset({"org", "training", "meetings", "catalog"})
 MAX_DAYS = 366
 DEFAULT_DAYS = 90
 LAST_USED_GRANULARITY = timedelta(minutes=1)

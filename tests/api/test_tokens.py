@@ -50,7 +50,7 @@ def test_expired_revoked_and_disabled_owner_tokens_fail(db):
     assert tokens.authenticate(live.secret, now=now) is None
 
 
-@pytest.mark.parametrize("scopes", ["", "admin:write", "catalog:read,catalog:delete", ["credits:*"]])
+@pytest.mark.parametrize("scopes", ["", "admin:write", "catalog:read,catalog:delete", ["credits:*"], "catalog:write"])
 def test_unknown_or_missing_scopes_are_refused(db, scopes):
     with pytest.raises(tokens.TokenError):
         tokens.create_personal_token(make_user(), name="x", scopes=scopes, now=utcnow())
