@@ -5,5 +5,5 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the CourseCompletion row (a learner completed a round of a course)
+# sender: the CourseCompletion row (a learner completed a round of a course); ``provider_org_id``
 course_completed = _signals.signal("course-completed")

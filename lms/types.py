@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from collections.abc import Iterable
+
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -36,6 +37,12 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def enum_type(values: Iterable[str], name: str, length: int = 20) -> Enum:
+    """A status or kind from a closed list: stored as text, refused by a CHECK constraint in the
+    database (``ck_<table>_<name>``) and by SQLAlchemy before it gets there."""
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=length, validate_strings=True)
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -47,7 +54,3 @@ def alembic_render_item(type_, obj, autogen_context):
     return False
 
 
-def new_version_stamp() -> int:
-    """A fresh random stamp for cached pages: unlike a counter, a value from a rolled-back transaction
-    never comes back."""
-    return secrets.randbits(62)

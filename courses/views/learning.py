@@ -15,9 +15,12 @@ from courses.access import authoring_orgs, can_author, get_course_or_404
 from courses.forms import ConfirmForm, RetakeForm, attempt_form, evaluation_form
 from courses.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from courses.views.common import KnownPage, actor, flash_errors, now, page_number, per_page, run
+from lms import caching
 from lms.activities import FORMATS
 from lms.credits.models import CreditType
+from lms import unit_of_work
 from lms.extensions import db
+from lms.unit_of_work import refuse
 from lms.users.models import PROFESSIONS
 
 
@@ -34,19 +37,19 @@ def catalog():
     page, size, today = page_number(), per_page(), now().date()
     # Pagination links carry the filters the page was asked with (those the form knows, nothing else).
     keep = tuple((k, args[k]) for k in _CATALOG_ARGS if args.get(k))
-    epoch = catalog_rules.catalog_epoch()
+    generation = catalog_rules.generation()
 
     def render_body():
-        found = catalog_rules.browse(filters, today=today, page=page, per_page=size, epoch=epoch)
-        credit_types = catalog_rules.kept(epoch, "credit types", lambda: db.session.execute(
-            select(CreditType.code, CreditType.name).order_by(CreditType.sort_order)).all())
+        found = catalog_rules.browse(filters, today=today, page=page, per_page=size, generation_=generation)
+        credit_types = caching.kept(("catalog", generation, "credit types"), lambda: [tuple(row) for row in db.session.execute(
+            select(CreditType.code, CreditType.name).order_by(CreditType.sort_order))])
         return Markup(render_template(
             "courses/_catalog_body.html", results=KnownPage(found.cards, found.total, page=page, per_page=size),
             filters=filters, keep=dict(keep), credit_types=credit_types, specialties=found.specialties,
             topics=found.topics, formats=FORMATS, professions=PROFESSIONS))
 
-    # The form and results are the same for every reader: rendered once per process and query.
-    body = catalog_rules.kept(epoch, ("html", filters, today, page, size, keep), render_body)
+    # The form and results are the same for every reader: rendered once per catalog generation and query.
+    body = caching.kept(("catalog", generation, "html", filters, today, page, size, keep), render_body)
     return render_template("courses/catalog.html", body=body, authoring=authoring_orgs(current_user))
 
 
@@ -97,10 +100,7 @@ def retake(course_id: int):
     try:
         retakes.retake(actor(), enrolment, now=now())
     except services.LearningError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return redirect(back)
-    db.session.commit()
+        return refuse(str(exc), back, "warning")
     flash("Your retake has started. Your earlier completions, credit and certificates are kept.", "success")
     return redirect(url_for("courses.resume", course_id=course.id))
 
@@ -171,7 +171,6 @@ def lesson(course_id: int, lesson_id: int):
     version = services.load_version(enrolment.version_id)
     lesson = _lesson_in(version, lesson_id)
     progress = services.view_lesson(enrolment, lesson, now=now())
-    db.session.commit()
     done = services.done_lesson_ids(enrolment)
     attempts = services.attempts_for(enrolment, lesson.quiz) if lesson.quiz else []
     previous, following = _neighbours(version, lesson)
@@ -201,7 +200,6 @@ def position(course_id: int, lesson_id: int):
         row = services.record_position(enrolment, lesson, position=at, duration=duration, now=now())
     except services.LearningError:
         abort(400)
-    db.session.commit()
     return jsonify(position=row.position_seconds, furthest=row.furthest_seconds,
                    completed=row.completed_at is not None, course_completed=enrolment.completed_at is not None)
 
@@ -220,10 +218,7 @@ def start_attempt(course_id: int, lesson_id: int):
     try:
         attempt = services.start_attempt(enrolment, lesson.quiz, now=now())
     except services.LearningError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return redirect(back)
-    db.session.commit()
+        return refuse(str(exc), back, "warning")
     return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
 
 
@@ -250,14 +245,12 @@ def attempt(course_id: int, attempt_id: int):
             try:
                 services.submit_attempt(attempt, answers, now=now())
             except services.AttemptAlreadySubmitted:
-                db.session.rollback()
+                unit_of_work.rollback()  # a second tab's submit: show the first one's result
                 return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
             except services.LearningError as exc:
-                db.session.rollback()
                 form.form_errors.append(str(exc))
                 status = 422
             else:
-                db.session.commit()
                 return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
         else:
             status = 422

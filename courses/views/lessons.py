@@ -13,6 +13,7 @@ from courses.forms import (MAX_OPTIONS, LessonForm, ModuleForm, NewLessonForm, Q
 from courses.uploads import UploadRefused, embed_hosts, max_bytes, normalise_embed_url, store_upload
 from courses.views.common import actor, confirm, editor_context, flash_errors, now, run
 from lms.extensions import csrf, db
+from lms.unit_of_work import refuse
 
 DIRECTIONS = ("up", "down")
 
@@ -88,10 +89,7 @@ def add_lesson(course_id: int, module_id: int):
     except LookupError:
         abort(404)
     except authoring.CourseError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(back)
-    db.session.commit()
+        return refuse(str(exc), back)
     return redirect(url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson.id))
 
 
@@ -117,10 +115,8 @@ def edit_lesson(course_id: int, lesson_id: int):
         except UploadRefused as exc:
             form.embed_url.errors.append(str(exc))
         except authoring.CourseError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Lesson saved.", "success")
             return redirect(url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson.id))
     quiz_form = QuizSettingsForm(obj=lesson.quiz) if lesson.quiz else None
@@ -170,8 +166,7 @@ def upload(course_id: int, lesson_id: int, kind: str):
     try:
         stored = store_upload(form.file.data.stream, form.file.data.filename, kind)
     except UploadRefused as exc:
-        flash(str(exc), "danger")
-        return redirect(back)
+        return refuse(str(exc), back)
     return run(lambda: content_rules.attach_file(actor(), course, lesson.id, stored, kind=kind, now=now()) and None,
                back=back, done=f"{stored.original_name} uploaded.")
 

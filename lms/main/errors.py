@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
+
+from lms import unit_of_work
+from lms.errors import RuleViolation
 
 MESSAGES = {
     400: ("Bad request", "The form could not be read. Go back, reload the page and try again."),
@@ -73,3 +78,22 @@ def register_error_handlers(app: Flask) -> None:
         if request.path.startswith("/api/") and error.code and error.code >= 400:
             return _api_problem(error, error.code)
         return error
+
+    @app.errorhandler(RuleViolation)
+    def refused(error: RuleViolation):
+        """A rule a view did not catch: nothing is kept, and the person sees why where they were."""
+        unit_of_work.rollback()
+        if request.path.startswith("/api/"):
+            return problem(409, str(error))
+        if _wants_json():
+            return jsonify(error="Cannot process", message=str(error)), 422
+        flash(str(error), "danger")
+        return redirect(_back())
+
+
+def _back() -> str:
+    """The page the person came from, if it is on this site; else their dashboard."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("main.dashboard")

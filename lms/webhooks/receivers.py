@@ -19,12 +19,9 @@ def _learner_orgs(user_id: int) -> set[int]:
                                                                   Membership.deactivated_at.is_(None))))
 
 
-def on_course_completed(completion, **_):
-    from courses.models import Course
-
-    course = db.session.get(Course, completion.course_id)
+def on_course_completed(completion, provider_org_id=None, **_):
     # The provider, and the learner's own organisations (a practice tracking its staff's training).
-    emit({course.org_id} | _learner_orgs(completion.user_id), "course.completed", {
+    emit({provider_org_id} | _learner_orgs(completion.user_id), "course.completed", {
         "completion_id": completion.id, "user_id": completion.user_id, "activity_id": completion.course_id,
         "version_id": completion.version_id, "round": completion.round,
         "completed_at": completion.completed_at.isoformat()}, now=utcnow())

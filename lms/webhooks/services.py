@@ -121,8 +121,6 @@ def emit(org_ids, event_type: str, data: dict, *, now: datetime) -> list[Webhook
 def schedule(delivery_id: int, delay: timedelta | None = None) -> None:
     """Hand a delivery to a worker (now, or after ``delay`` when RQ's scheduler is there); without Redis it
     runs at once, and ``flask lms deliver-webhooks`` (cron) retries what is due."""
-    from lms.webhooks.jobs import deliver_job
-
     if delay and current_app.config.get("REDIS_URL"):
         from rq import Retry  # noqa: F401  (rq present whenever Redis is configured)
 
@@ -210,6 +208,13 @@ def deliver(delivery_id: int, *, now: datetime) -> str:
     unit_of_work.commit()
     schedule(delivery.id, delay)
     return "retry"
+
+
+def deliver_job(delivery_id: int) -> str:
+    """The RQ job body (ids, not objects): one attempt, at the worker's clock."""
+    from lms.types import utcnow
+
+    return deliver(delivery_id, now=utcnow())
 
 
 def redeliver(delivery: WebhookDelivery, *, now: datetime) -> None:

@@ -110,7 +110,7 @@ def test_course_completed_goes_to_provider_and_the_learners_practice(db, webhook
 
 
 def test_meeting_attendance_finalised(db, webhook_config, receiver):
-    from meetings import services as meetings
+    from meetings import tracking as meetings
 
     org = make_org()
     endpoint = listen(receiver, org, events=["meeting.attendance_finalised"])

@@ -50,7 +50,7 @@ def test_a_retry_is_scheduled_in_rq_with_its_backoff(app, db):
         registry = ScheduledJobRegistry(queue=queue)
         [job_id] = registry.get_job_ids()
         job = queue.fetch_job(job_id)
-        assert job.args == ("lms.webhooks.jobs:deliver_job", delivery.id)
+        assert job.args == ("lms.webhooks.services:deliver_job", delivery.id)
         wait = registry.get_scheduled_time(job) - utcnow()
         assert timedelta(seconds=100) < wait <= timedelta(seconds=121)
         queue.empty()

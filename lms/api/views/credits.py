@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from sqlalchemy import select
 
-from lms import unit_of_work
 from lms.api.auth import personal_only, require
 from lms.api.pagination import UpdatedSinceArgs, page_schema, paginate
 from lms.api.schemas import (ClaimBody, LedgerEntrySchema, RequirementProgressSchema, TranscriptArgs,
@@ -13,7 +12,8 @@ from lms.api.schemas import (ClaimBody, LedgerEntrySchema, RequirementProgressSc
 from lms.api.views.common import IDEMPOTENCY_HEADER, blueprint, idempotent, me, now
 from lms.credits import services as credits
 from lms.credits.models import CreditEntry
-from lms.credits.requirement_views import requirement_progress
+from lms.credits.services import requirement_progress
+from lms.credits.signals import credit_changed
 from lms.extensions import db
 
 blp = blueprint("credits", "Your credit ledger, transcript and requirements (credits:read; claiming: credits:write)",
@@ -82,7 +82,7 @@ def claim(body):
     except credits.CreditError as exc:
         abort(409, str(exc))
     db.session.flush()
-    hook = current_app.extensions.get("continuum.after_claim")  # certificates, as after a claim on the web page
-    if hook:
-        unit_of_work.after_commit(hook, learner.id, body["activity_kind"], body["activity_id"])
+    # As after a claim on the claim page: the certificates feature issues the certificate.
+    credit_changed.send(current_app._get_current_object(), learner_id=learner.id, kind=body["activity_kind"],
+                        activity_id=body["activity_id"])
     return entry

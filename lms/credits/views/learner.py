@@ -14,11 +14,11 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from lms import activities
-from lms.cache import LocalCache
 from lms.credits import bp
 from lms.credits import services as credits
 from lms.credits.forms import ClaimForm, DateRangeForm, ExternalCreditForm, credit_type_choices
 from lms.credits.models import CreditType, ExternalCredit
+from lms.credits.signals import credit_changed
 from lms.csvexport import csv_response
 from lms.extensions import db
 from lms.pdf import render_pdf
@@ -56,11 +56,10 @@ def claim(kind: str, activity_id: int):
     form = _claim_form(options)
     if form.validate_on_submit():
         if _claim(form, learner, kind, activity_id, options):
-            db.session.commit()
-            _after_claim(learner.id, kind, activity_id)
+            credit_changed.send(current_app._get_current_object(), learner_id=learner.id, kind=kind,
+                                activity_id=activity_id)
             flash("Your credit is recorded. It appears on your transcript.", "success")
             return redirect(url_for("credits.transcript"))
-        db.session.rollback()
     status = 422 if form.is_submitted() else 200
     return render_template("lms/credits/claim.html", info=info, part=part, options=options, form=form,
                            fmt=credits.fmt), status
@@ -103,13 +102,6 @@ def _claim(form, learner, kind: str, activity_id: int, options) -> bool:
     return True
 
 
-def _after_claim(learner_id: int, kind: str, activity_id: int) -> None:
-    """Certificates are issued after the claim commits (when the certificates package is installed)."""
-    hook = current_app.extensions.get("continuum.after_claim")
-    if hook:
-        hook(learner_id, kind, activity_id)
-
-
 def _date_range():
     form = DateRangeForm(request.args)
     form.validate()
@@ -125,16 +117,8 @@ def _date_range():
 @login_required
 def transcript():
     form, start, end = _date_range()
-    user = current_user._get_current_object()
-    ledger = _ledgers.get_or_make((user.id, user.dashboard_version, start, end),
-                                  lambda: _ledger_html(user.id, start, end))
+    ledger = _ledger_html(current_user.id, start, end)
     return render_template("lms/credits/transcript.html", ledger=ledger, form=form, args=request.args.to_dict())
-
-
-# A learner's rendered totals and ledger lines by (learner, dashboard_version, date range): every credit
-# entry written gives its learner a new stamp in the same transaction (lms.invalidation), so a kept
-# rendering is never behind the ledger, in this process or another.
-_ledgers = LocalCache(size=4096)  # rendered HTML: a few KB each, bounded like the dashboard parts
 
 
 def _ledger_html(learner_id: int, start: date | None, end: date | None) -> Markup:
@@ -213,7 +197,6 @@ def external():
         except credits.CreditError as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("External credit recorded. It is marked self-reported on your transcript.", "success")
             return redirect(url_for("credits.external"))
         status = 422
