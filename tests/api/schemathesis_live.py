@@ -86,7 +86,7 @@ def main() -> int:
            "DATABASE_URL": args.database_url or f"sqlite:///{folder / 'api.db'}",
            "SECRET_KEY": "schemathesis-only-secret-0123456789-abcdefghij", "REDIS_URL": "",
            "API_RATE_LIMIT": "1000000 per minute", "API_RATE_LIMIT_PER_IP": "1000000 per minute",
-           "CERTIFICATE_VERIFY_LIMIT": "1000000 per minute", "MAIL_SERVER": ""}
+           "CERTIFICATE_VERIFY_LIMIT": "1000000 per minute", "MAIL_SERVER": "", "CERTIFICATE_RENDER_TIMEOUT": "120"}
     _flask(env, "db", "upgrade")
     _flask(env, "lms", "seed-demo")
     config = _config(folder, env)
