@@ -19,7 +19,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-CURSOR_PATTERN = r"^c1\.[0-9a-f]{1,15}$"
+CURSOR_PATTERN = r"^c1\.[0-9a-f]{1,8}$"
+MAX_ID = 2**31 - 1  # ids are database INTEGERs: a cursor past the last possible one is an empty page
 
 
 def encode_cursor(last_id: int) -> str:
@@ -29,7 +30,7 @@ def encode_cursor(last_id: int) -> str:
 def decode_cursor(raw: str) -> int:
     if not re.fullmatch(CURSOR_PATTERN, raw or ""):
         raise ma.ValidationError("Not a cursor from this API.")
-    return int(raw[3:], 16)
+    return min(int(raw[3:], 16), MAX_ID)
 
 
 class CursorField(ma.fields.String):
