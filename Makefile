@@ -7,7 +7,12 @@ export FLASK_APP := wsgi.py
 
 .PHONY: demo test quick venv lock worker clean serve bench
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed node_modules/.installed
+
+## Front-end packages served locally (Swagger UI for /api/v1/docs): npm, never a CDN, never a browser download.
+node_modules/.installed: package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 # Installs exactly what requirements.lock names (every package, direct and transitive, pinned with its
 # hashes); a package missing from the lock or a download whose hash differs stops the install.

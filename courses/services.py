@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from courses.signals import course_completed
 from courses.models import (Course, CourseCompletion, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
                             Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
                             QuizResponse)
@@ -351,7 +352,10 @@ def refresh_completion(enrolment: Enrolment, *, now: datetime) -> bool:
     except IntegrityError:  # a parallel request recorded this round first; its date stands
         enrolment.completed_at = db.session.scalar(select(CourseCompletion.completed_at).where(
             CourseCompletion.enrolment_id == enrolment.id, CourseCompletion.round == enrolment.round))
+        db.session.flush()
+        return True
     db.session.flush()
+    course_completed.send(record, provider_org_id=enrolment.course.org_id)
     return True
 
 

@@ -20,6 +20,7 @@ from meetings.attendance import Interval, first_and_last, intersect, merge_inter
 from meetings.models import (CREDIBLE_EVIDENCE, EVIDENCE, AttendanceInterval, JitsiEvent, Meeting,
                              MinutesAcknowledgement)
 from meetings.recurrence import occurrences
+from meetings.signals import attendance_finalised
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,8 @@ def end_meeting(actor: User, meeting: Meeting, *, now: datetime) -> None:
     meeting.ended_at = now
     close_open_intervals(meeting, now)
     record(actor, "meeting.end", meeting, now=now, org_id=meeting.org_id)
+    db.session.flush()
+    attendance_finalised.send(meeting)
 
 
 # --- the report ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from lms.audit.services import record
 from lms.certificates import codes, storage
 from lms.certificates import pdf as certificate_pdf
 from lms.certificates.models import Certificate, CertificateTemplate
+from lms.certificates.signals import certificate_issued, certificate_revoked
 from lms.credits.models import CreditEntry
 from lms.credits import statements
 from lms.credits.services import CENT, fmt, is_jointly_accredited
@@ -238,6 +239,7 @@ def _issue(learner, kind, activity_kind, activity_id, org_id, content, current, 
         record(actor, "certificate.supersede", current, now=now, org_id=org_id, after={"by": certificate.id})
     record(actor, "certificate.issue", certificate, now=now, org_id=org_id,
            after={"version": certificate.version, "sha256": sha, "template": certificate.template_ref})
+    certificate_issued.send(certificate)
     return Issued(certificate, True)
 
 
@@ -257,6 +259,7 @@ def revoke(certificate: Certificate, *, reason: str, actor: User | None, now: da
     record(actor, "certificate.revoke", certificate, now=now, org_id=certificate.provider_org_id,
            after={"reason": certificate.revoked_reason})
     db.session.flush()
+    certificate_revoked.send(certificate)
     return certificate
 
 

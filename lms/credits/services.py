@@ -21,6 +21,7 @@ from lms.activities import FORMATS, ActivityInfo, Participation
 from lms.audit.services import record
 from lms.credits import cpe_monitor, statements
 from lms.credits.models import CreditEntry, CreditType, ExternalCredit, Requirement
+from lms.credits.signals import credit_claimed, credit_corrected
 from lms.credits.requirements import LedgerLine, Rule, progress
 from lms.extensions import db
 from lms.users.models import PROFESSIONS, User
@@ -241,6 +242,7 @@ def claim_credit(learner: User, kind: str, activity_id: int, credit_type_code: s
         amount=amount, description=description.strip(), attested=True, actor_id=learner.id, created_at=now,
     )
     _insert_once(entry, option.credit_type)
+    credit_claimed.send(entry)
     record(learner, "credit.claim", entry, now=now, org_id=info.provider_org_id, ip=ip,
            after={"credit_type": credit_type_code, "amount": str(amount), "activity": f"{kind}:{activity_id}"})
     return entry
@@ -286,6 +288,7 @@ def correct_claim(actor: User, claim: CreditEntry, new_amount: Decimal, *, reaso
     if new_amount == current:
         raise CreditError("The new amount is the same as the current one.")
     entry = _follow_up(claim, "correction", new_amount - current, actor, reason, now)
+    credit_corrected.send(entry, claim=claim)
     record(actor, "credit.correct", claim, now=now, org_id=claim.provider_org_id, ip=ip,
            before={"amount": str(current)}, after={"amount": str(new_amount), "reason": reason.strip()})
     return entry
@@ -300,6 +303,7 @@ def revoke_claim(actor: User, claim: CreditEntry, *, reason: str, now: datetime,
     if current == 0:
         raise CreditError("This claim is already revoked.")
     entry = _follow_up(claim, "revocation", -current, actor, reason, now)
+    credit_corrected.send(entry, claim=claim)
     record(actor, "credit.revoke", claim, now=now, org_id=claim.provider_org_id, ip=ip,
            before={"amount": str(current)}, after={"amount": "0", "reason": reason.strip()})
     return entry

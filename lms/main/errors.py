@@ -16,6 +16,7 @@ from flask import Flask, Response, flash, jsonify, redirect, render_template, re
 from flask.globals import request_ctx
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from lms import unit_of_work
 from lms.errors import RuleViolation
@@ -97,9 +98,42 @@ def error_response(code: int, error: BaseException | None = None) -> Response:
     return response
 
 
+def problem(status: int, detail: str = "", *, title: str | None = None, headers=None, **extra) -> Response:
+    """An RFC 9457 problem details response (``application/problem+json``)."""
+    body = {"type": "about:blank", "title": title or HTTP_STATUS_CODES.get(status, "Error"), "status": status,
+            "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for name, value in headers or ():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _api_problem(error, code: int) -> Response:
+    """Every error under /api/ is problem+json, with the exception's headers (Allow, Retry-After, ...)."""
+    headers = error.get_headers() if isinstance(error, HTTPException) else []
+    extra = {}
+    messages = (getattr(error, "data", None) or {}).get("messages")  # webargs' validation errors
+    if messages:
+        extra["errors"] = messages
+    detail = getattr(error, "description", "") if isinstance(error, HTTPException) and code != 500 else ""
+    if code >= 500:
+        detail = MESSAGES.get(code, MESSAGES[500])[1]
+    response = problem(code, detail or "", headers=headers, **extra)
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="continuum"'
+    if code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     def handle(error):
         code = status_for(error)
+        if request.path.startswith("/api/"):
+            return _api_problem(error, code)
         if code >= 500:
             original = getattr(error, "original_exception", None) or error
             if code == 503:
@@ -114,10 +148,20 @@ def register_error_handlers(app: Flask) -> None:
                 sa_exc.IntegrityError, OverflowError):
         app.register_error_handler(cls, handle)
 
+    @app.errorhandler(HTTPException)
+    def other_http_errors(error):
+        # Status codes without a page of their own (401, 409, 412, 428, ...): problem+json under
+        # /api/, Werkzeug's plain answer elsewhere.
+        if request.path.startswith("/api/") and error.code and error.code >= 400:
+            return _api_problem(error, error.code)
+        return error
+
     @app.errorhandler(RuleViolation)
     def refused(error: RuleViolation):
         """A rule a view did not catch: nothing is kept, and the person sees why where they were."""
         unit_of_work.rollback()
+        if request.path.startswith("/api/"):
+            return problem(409, str(error))
         if _wants_json():
             return jsonify(error="Cannot process", message=str(error)), 422
         flash(str(error), "danger")

@@ -22,6 +22,7 @@ from lms.orgs.models import Membership, Organisation
 from lms.security import external_url
 from lms.training import compliance, rules
 from lms.training.models import Assignment, TrainingPreference
+from lms.training.signals import assignment_overdue
 from lms.users.models import User
 
 BEFORE_DAYS = (14, 3)
@@ -61,6 +62,12 @@ def send_training_reminders(now: datetime) -> tuple[int, int]:
             if person is None:
                 continue
             kind = reminder_kind(cell.state, cell.assignment.grace_days, today)
+            if kind == "overdue" and log_once(person.user_id, "webhook_overdue", cell.assignment.id,
+                                              cell.state.due_on or today):
+                # Once per person, assignment and due date, whatever their email preferences.
+                assignment_overdue.send(org.id, assignment_id=cell.assignment.id, membership_id=membership_id,
+                                        user_id=person.user_id, title=cell.item.title, due_on=cell.state.due_on)
+                unit_of_work.commit()
             if kind is None or (not cell.assignment.is_mandatory and person.user_id in opted):
                 continue
             if not log_once(person.user_id, f"training_{kind}", cell.assignment.id, today):

@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("lms", "courses", "meetings", "workspace")
-FEATURES = ("courses", "meetings", "lms.credits", "lms.certificates", "lms.training", "workspace")
+FEATURES = ("courses", "meetings", "lms.credits", "lms.certificates", "lms.training", "workspace", "lms.api",
+            "lms.webhooks")
 # Which features a feature builds on (a DAG): credit is the ground every activity stands on;
 # certificates certify credit; training assigns courses and meetings and reads their records.
 # Anything the other way round is a signal (``<feature>.signals``) or the activity registry.
@@ -23,6 +24,9 @@ DEPENDS_ON = {
     "lms.training": ("lms.credits", "lms.certificates", "courses", "meetings"),
     # Where each role lives: dashboards, the activity hub and the charts read every other feature.
     "workspace": ("lms.credits", "lms.certificates", "courses", "meetings", "lms.training"),
+    # The public API is an adapter over every feature's services; webhooks only listen to signals.
+    "lms.api": ("lms.credits", "lms.certificates", "courses", "meetings", "lms.training"),
+    "lms.webhooks": (),
 }
 
 
