@@ -1,7 +1,7 @@
 """API tokens (stored hashed) and idempotency records for the public API.
 
 Revision ID: i16a_api_tokens
-Revises: i13c01
+Revises: i19b0a1u2d3t
 Create Date: 2026-12-03 08:20:00
 
 Reviewed by hand. ``api_token`` holds personal access tokens (``org_id`` NULL) and organisation
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'i16a_api_tokens'
-down_revision = 'i13c01'
+down_revision = 'i19b0a1u2d3t'
 branch_labels = None
 depends_on = None
 
