@@ -127,6 +127,9 @@ def _register_blueprints(app: Flask) -> None:
     from meetings import views as _meetings_views  # noqa: F401
     from courses import bp as courses_bp
     from courses import views as _courses_views  # noqa: F401
+    from courses.packages import bp as packages_bp
+    from courses.packages import lrs_bp as xapi_bp
+    from courses.packages import views as _packages_views  # noqa: F401
     from lms.training import bp as training_bp
     from lms.training import views as _training_views  # noqa: F401
     from lms.training import views_manage as _training_manage  # noqa: F401
@@ -136,8 +139,10 @@ def _register_blueprints(app: Flask) -> None:
     from lms.certificates import views as _certificates_views  # noqa: F401
 
     for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, credits_bp, meetings_bp, courses_bp, certificates_bp,
-               training_bp):
+               training_bp, packages_bp, xapi_bp):
         app.register_blueprint(bp)
+    csrf.exempt(xapi_bp)  # machine clients with their own credentials (the LRS, fetch URL, automation API)
+    from courses.packages import progress as _package_progress  # noqa: F401  (connects the outcome signal)
     from lms.invalidation import register as watch_cached_pages
 
     watch_cached_pages()

@@ -16,4 +16,7 @@ from courses.models import (  # noqa: F401
     Enrolment, EvaluationAnswer, EvaluationItem, FinancialRelationship, Lesson, LessonProgress, Quiz, QuizAttempt,
     QuizChoice, QuizOption, QuizQuestion, QuizResponse,
 )
+from courses.packages.models import (  # noqa: F401
+    Cmi5Registration, Cmi5Session, ContentPackage, ScormAttempt, XapiDocument, XapiStatement,
+)
 from lms.training.models import Assignment, RosterImport, TrainingPreference, TrainingRecord  # noqa: F401
