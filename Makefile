@@ -5,9 +5,20 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi.py
 
-.PHONY: demo test quick venv worker clean serve bench
+.PHONY: demo test quick venv worker clean serve bench assets conformance
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed assets
+
+## Front-end packages served by the app itself (package-lock.json pins them): scorm-again for SCORM.
+assets: static/vendor/scorm-again/.installed
+
+static/vendor/scorm-again/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor/scorm-again
+	cp node_modules/scorm-again/dist/scorm12.min.js node_modules/scorm-again/dist/scorm2004.min.js \
+	   node_modules/scorm-again/dist/cross-frame-lms.min.js node_modules/scorm-again/dist/cross-frame-api.min.js \
+	   node_modules/scorm-again/LICENSE static/vendor/scorm-again/
+	touch $@
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,3 +61,8 @@ bench: venv
 	$(BIN)/python -m bench.prepare --database-url "$(BENCH_POSTGRES_URL)" --preset $(BENCH_PRESET)
 	$(BIN)/python -m bench.prepare --database-url "$(BENCH_SQLITE_URL)" --preset $(BENCH_PRESET)
 	$(BIN)/python -m bench.web --database-url "$(BENCH_POSTGRES_URL)" --database-url "$(BENCH_SQLITE_URL)" $(BENCH_ARGS)
+
+## ADL's cmi5 LMS Test Suite against Continuum: its npm dependencies installed in a copy (no browser
+## download), the app served on a loopback port, Debian's Chromium; ends with the JUnit summary.
+conformance: venv
+	PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 $(BIN)/python tests/conformance/run.py

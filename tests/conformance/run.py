@@ -51,6 +51,10 @@ def prepare(build: Path) -> Path:
     if not stamp.exists():
         shutil.rmtree(suite, ignore_errors=True)
         shutil.copytree(source, suite, ignore=shutil.ignore_patterns("node_modules", "dist", "var"))
+        for folder, _dirs, files in os.walk(suite):  # shared/ may be read-only: the copy must not be
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
         _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=suite, env=env)
         _run(["npx", "webpack"], cwd=suite / "pkg", env=env, stdout=subprocess.DEVNULL)
         stamp.write_text("built\n")
