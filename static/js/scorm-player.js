@@ -24,8 +24,7 @@
   var frame = document.getElementById("scorm-frame");
   var seed = {};
   try { seed = api.getFlattenedCMI(); } catch (e) { seed = {}; }
-  frame.name = JSON.stringify(seed);
-  frame.src = cfg.launchUrl;
+  frame.src = cfg.launchUrl + "#continuum-cmi=" + encodeURIComponent(JSON.stringify(seed));
   window.addEventListener("pagehide", function () {
     try { if (!api.isTerminated()) { api.commit(scorm12 ? "LMSCommit" : "Commit", false); } } catch (e) { /* leaving */ }
   });

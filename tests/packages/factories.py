@@ -13,12 +13,12 @@ from tests.factories import make_course
 
 
 def make_package_course(org, author, data: bytes, tmp_path: Path, *, publish=True, name="package.zip",
-                        content_type="application/zip", title="Package course"):
+                        content_type="application/zip", title="Package course", **details):
     """A course (no quiz, no evaluation needed beyond the default) with one package lesson holding ``data``."""
     from flask import current_app
 
     now = utcnow()
-    course = make_course(org, author=author, publish=False, lessons=0, quiz=False, title=title)
+    course = make_course(org, author=author, publish=False, lessons=0, quiz=False, title=title, **details)
     module = course.draft_version.modules[0]
     lesson = content.add_lesson(author, course, module.id, title="Interactive module", kind="package", now=now)
     path = tmp_path / name
