@@ -19,6 +19,8 @@ MATRIX = {
     "packages.scorm_commit": ("POST", "/packages/courses/{course}/lessons/{lesson}/scorm/999999", signed_in(404)),
     "packages.import_into_lesson": ("POST", "/packages/courses/{draft}/lessons/{draft_lesson}/import",
                                     org_scoped(302, educator=302)),
+    "packages.report": ("GET", "/packages/courses/{course}/report", org_scoped(200, educator=200)),
+    "packages.report_csv": ("GET", "/packages/courses/{course}/report/attempts.csv", org_scoped(200, educator=200)),
     "xapi.about": ("GET", "/xapi/about", everyone(200)),
     "xapi.statements": ("GET", "/xapi/statements", everyone(401)),
     "xapi.state": ("GET", "/xapi/activities/state", everyone(401)),

@@ -135,6 +135,9 @@ def test_a_cmi5_session_completes_the_lesson_and_the_lms_says_satisfied(client, 
     assert au.send(au.statement("terminated", result={"duration": "PT7M"})).status_code == 204
     assert au.send(au.statement("experienced")).status_code == 401  # the token died with the session
     assert enrolment.seconds_spent >= 7 * 60
+    client.login(educator)
+    report = client.get(f"/packages/courses/{course.id}/report")
+    assert "completed, passed" in report.text and ">90<" in report.text and ">7.0<" in report.text
 
 
 def test_a_second_launch_abandons_the_open_session(client, db, provider, tmp_path):
@@ -221,6 +224,12 @@ def test_scorm_commits_are_kept_and_resume_where_the_learner_left(client, db, pr
     assert lesson.id in services.done_lesson_ids(services.enrolment_for(user, course))
     # Junk is refused and changes nothing.
     assert client._isolated(client.http.post, commit_url, json=["x"], headers={"X-CSRFToken": token}).status_code == 400
+    # The educator sees the attempt, its score, time and interaction, and can export them.
+    client.login(educator)
+    report = client.get(f"/packages/courses/{course.id}/report")
+    assert report.status_code == 200 and user.email in report.text and ">100<" in report.text and ">9.0<" in report.text
+    csv_text = client.get(f"/packages/courses/{course.id}/report/interactions.csv").text
+    assert "phi-question-1" in csv_text and "correct" in csv_text
 
 
 def test_an_educator_imports_into_a_package_lesson_and_a_bad_package_stores_nothing(client, db, provider, tmp_path):

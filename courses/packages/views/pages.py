@@ -171,3 +171,34 @@ def import_into_lesson(course_id: int, lesson_id: int):
     db.session.flush()
     flash(f"Imported {package.standard_label} package “{package.title}”.", "success")
     return redirect(back)
+
+
+@bp.route("/courses/<int:course_id>/report")
+@login_required
+def report(course_id: int):
+    from courses.packages import reports
+
+    course = get_course_or_404(course_id, for_edit=True)
+    rows = reports.attempt_rows(course)
+    return render_template("packages/report.html", course=course, rows=rows, header=reports.ATTEMPT_HEADER,
+                           interactions=len(reports.interaction_rows(course)))
+
+
+@bp.route("/courses/<int:course_id>/report/<name>.csv")
+@login_required
+def report_csv(course_id: int, name: str):
+    from flask import Response
+
+    from courses.packages import reports
+    from courses.reports import to_csv
+
+    course = get_course_or_404(course_id, for_edit=True)
+    if name == "attempts":
+        body = to_csv(reports.ATTEMPT_HEADER, reports.attempt_rows(course))
+    elif name == "interactions":
+        body = to_csv(reports.INTERACTION_HEADER, reports.interaction_rows(course))
+    else:
+        abort(404)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="course-{course.id}-package-{name}.csv"',
+        "Cache-Control": "private, no-store"})
