@@ -87,6 +87,27 @@ def resume_data(attempt: ContentPackage | ScormAttempt, package: ContentPackage,
     return cmi
 
 
+def _sco_done(attempt: ScormAttempt | None) -> bool:
+    if attempt is None:
+        return False
+    return attempt.completion_status in ("completed", "passed") and attempt.success_status != "failed" \
+        or attempt.success_status == "passed"
+
+
+def _other_scos(attempt: ScormAttempt, package: ContentPackage) -> list:
+    """The latest attempt at each other SCO of the package in this round (None where never opened):
+    a package of several SCOs completes the lesson when every SCO is done (assets need nothing)."""
+    others = []
+    for index, sco in enumerate(package.structure["scos"]):
+        if index == attempt.sco_index or sco.get("type") != "sco":
+            continue
+        others.append(db.session.scalar(select(ScormAttempt).where(
+            ScormAttempt.package_id == package.id, ScormAttempt.user_id == attempt.user_id,
+            ScormAttempt.enrolment_id == attempt.enrolment_id, ScormAttempt.round == attempt.round,
+            ScormAttempt.sco_index == index).order_by(ScormAttempt.number.desc()).limit(1)))
+    return others
+
+
 def _items(value) -> list:
     if isinstance(value, list):
         return value
@@ -144,8 +165,7 @@ def commit(attempt: ScormAttempt, package: ContentPackage, payload: dict, *, now
     attempt.commits += 1
     attempt.updated_at = now
     db.session.flush()
-    done = attempt.completion_status in ("completed", "passed") and attempt.success_status != "failed" \
-        or attempt.success_status == "passed"
+    done = _sco_done(attempt) and all(_sco_done(other) for other in _other_scos(attempt, package))
     outcome.send(attempt.lesson_id, user_id=attempt.user_id, enrolment_id=attempt.enrolment_id, completed=done,
                  seconds=max(attempt.total_seconds - before, 0), now=now)
     return attempt
