@@ -250,3 +250,32 @@ def test_an_educator_imports_into_a_package_lesson_and_a_bad_package_stores_noth
     db.session.expire_all()
     assert db.session.get(type(lesson), lesson.id).package_id is not None
     assert db.session.query(ContentPackage).count() == before + 1
+
+
+def test_a_package_of_two_scos_completes_its_lesson_only_when_both_are_done(db, provider, tmp_path):
+    from courses.packages import scorm
+    from tests.packages.builders import SCORM12_MANIFEST, _zip, DRIVER, PAGE
+
+    manifest = SCORM12_MANIFEST.format(version="1.2", href="index_lms.html").replace(
+        '</organization>', '<item identifier="ITEM-2" identifierref="RES-2"><title>Part two</title></item>'
+                           '</organization>').replace(
+        '</resources>', '<resource identifier="RES-2" type="webcontent" adlcp:scormtype="sco" href="two.html">'
+                        '<file href="two.html"/></resource></resources>')
+    data = _zip({"imsmanifest.xml": manifest, "index_lms.html": PAGE, "two.html": PAGE,
+                 "lms/scormdriver.js": DRIVER % {"version": "1.2"}, "story_content/style.css": ""})
+    org, educator = provider
+    course, package = make_package_course(org, educator, data, tmp_path)
+    assert len(package.structure["scos"]) == 2
+    learner = make_user()
+    enrolment = services.enrol(learner, course, now=utcnow())
+    lesson = course.current_version.lessons[0]
+    passed = {"cmi": {"core": {"lesson_status": "passed", "total_time": "0000:01:00"}}}
+    first = scorm.attempt_for(package, learner, lesson_id=lesson.id, enrolment_id=enrolment.id, round=1,
+                              sco_index=0, now=utcnow())
+    scorm.commit(first, package, passed, now=utcnow())
+    assert lesson.id not in services.done_lesson_ids(enrolment)
+    second = scorm.attempt_for(package, learner, lesson_id=lesson.id, enrolment_id=enrolment.id, round=1,
+                               sco_index=1, now=utcnow())
+    scorm.commit(second, package, passed, now=utcnow())
+    assert lesson.id in services.done_lesson_ids(enrolment)
+    assert db.session.query(LessonProgress).filter_by(enrolment_id=enrolment.id).one().completed_at is not None
