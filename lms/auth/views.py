@@ -58,7 +58,6 @@ def register():
         except auth.AuthError as exc:
             form.profession.errors.append(str(exc))
         else:
-            db.session.commit()
             jobs.enqueue(send_verification_email, user.id)
             return redirect(url_for("auth.check_email", email=user.email))
     return render_template("lms/auth/register.html", form=form), 200 if not form.errors else 422
@@ -77,7 +76,6 @@ def verify_email(token: str):
     except auth.InvalidToken as exc:
         flash(str(exc), "danger")
         return redirect(url_for("auth.resend_verification"))
-    db.session.commit()
     flash("Your email address is confirmed. You can log in now.", "success")
     return redirect(url_for("auth.login", email=user.email))
 
@@ -113,7 +111,6 @@ def login():
         except auth.InvalidCredentials as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(next_url or url_for("main.dashboard"))
     return render_template("lms/auth/login.html", form=form, next=next_url), 200 if not form.errors else 401
@@ -123,7 +120,6 @@ def login():
 def logout():
     if current_user.is_authenticated:
         auth.end_sessions(current_user._get_current_object())
-        db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -161,7 +157,6 @@ def reset_password(token: str):
             flash(str(exc), "danger")
             return redirect(url_for("auth.forgot_password"))
         else:
-            db.session.commit()
             logout_user()
             flash("Your password is changed and every other session is signed out. Log in with the new one.",
                   "success")
@@ -182,7 +177,6 @@ def change_password():
         except auth.WeakPassword as exc:
             form.password.errors.extend(exc.problems)
         else:
-            db.session.commit()
             # Every earlier cookie is now void; give this browser a fresh session.
             login_user(user)
             flash("Your password is changed. Other devices have been signed out.", "success")

@@ -54,7 +54,7 @@ class CreditEntry(db.Model):
               unique=True, sqlite_where=text("kind = 'claim'"), postgresql_where=text("kind = 'claim'")),
         Index("ix_credit_entry_activity", "activity_kind", "activity_id"),
         Index("ix_credit_entry_learner_date", "learner_id", "activity_date"),
-        CheckConstraint("kind IN ('claim', 'correction', 'revocation')", name="kind"),
+        CheckConstraint(f"kind IN {ENTRY_KINDS}", name="kind"),
         CheckConstraint("(kind = 'claim') = (claim_id IS NULL)", name="claim_link"),
         CheckConstraint("kind != 'claim' OR amount > 0", name="claim_positive"),
     )

@@ -2,7 +2,7 @@
 documents, SCORM attempts; a package lesson points at its package.
 
 Revision ID: i15a1c2d3e4f5
-Revises: f1a2b3c4d5e6
+Revises: a13e5c7d9b01
 Create Date: 2026-12-03 08:17:39
 
 Reviewed by hand. On SQLite the lesson's new column is added with a plain ALTER TABLE (a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i15a1c2d3e4f5'
-down_revision = 'f1a2b3c4d5e6'
+down_revision = 'a13e5c7d9b01'
 branch_labels = None
 depends_on = None
 
