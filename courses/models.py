@@ -229,8 +229,10 @@ class Lesson(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered only through render_markdown
     embed_url: Mapped[str | None] = mapped_column(String(500))
-    # A package lesson (cmi5, SCORM) plays this imported package; copies of a version share it.
-    package_id: Mapped[int | None] = mapped_column(ForeignKey("content_package.id", ondelete="SET NULL"))
+    # A package lesson (cmi5, SCORM) plays this imported package; copies of a version share it. No
+    # foreign key: packages are never deleted (only marked), and SQLite cannot add one to ``lesson``
+    # without rebuilding the table under everything that refers to it (migration i15a1c2d3e4f5).
+    package_id: Mapped[int | None] = mapped_column(Integer)
 
     module: Mapped[CourseModule] = relationship(back_populates="lessons")
     quiz: Mapped["Quiz | None"] = relationship(back_populates="lesson", cascade="all, delete-orphan", uselist=False)

@@ -5,9 +5,10 @@ Revision ID: i15a1c2d3e4f5
 Revises: a13e5c7d9b01
 Create Date: 2026-12-03 08:17:39
 
-Reviewed by hand. On SQLite the lesson's new column is added with a plain ALTER TABLE (a
-REFERENCES clause is allowed there), not by batch mode's table copy, which would drop and
-recreate ``lesson`` under the tables that refer to it.
+Reviewed by hand. ``lesson.package_id`` is a plain column, added with ALTER TABLE on both
+databases: a foreign key would need batch mode's table copy on SQLite, which drops and recreates
+``lesson`` under the tables that refer to it (and SQLite does not reflect an inline REFERENCES
+added by ALTER TABLE faithfully). Packages are never deleted, only marked, so nothing dangles.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -154,22 +155,11 @@ def upgrade():
     with op.batch_alter_table('cmi5_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cmi5_session_registration_id'), ['registration_id'], unique=False)
 
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE lesson ADD COLUMN package_id INTEGER "
-                   "CONSTRAINT fk_lesson_package_id_content_package REFERENCES content_package (id) ON DELETE SET NULL")
-    else:
-        op.add_column('lesson', sa.Column('package_id', sa.Integer(), nullable=True))
-        op.create_foreign_key('fk_lesson_package_id_content_package', 'lesson', 'content_package', ['package_id'],
-                              ['id'], ondelete='SET NULL')
-
+    op.add_column('lesson', sa.Column('package_id', sa.Integer(), nullable=True))
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE lesson DROP COLUMN package_id")
-    else:
-        op.drop_constraint('fk_lesson_package_id_content_package', 'lesson', type_='foreignkey')
-        op.drop_column('lesson', 'package_id')
+    op.drop_column('lesson', 'package_id')
 
     with op.batch_alter_table('cmi5_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cmi5_session_registration_id'))
