@@ -5,13 +5,23 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi.py
 
-.PHONY: demo test quick venv lock worker clean serve bench
+.PHONY: demo test quick venv lock worker clean serve bench assets conformance
 
-venv: $(VENV)/.installed node_modules/.installed
+venv: $(VENV)/.installed assets
 
-## Front-end packages served locally (Swagger UI for /api/v1/docs): npm, never a CDN, never a browser download.
+## Front-end packages served locally (package-lock.json pins them): Swagger UI for /api/v1/docs and
+## scorm-again for SCORM. npm, never a CDN, never a browser download.
 node_modules/.installed: package.json package-lock.json
-	PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund
+	PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: static/vendor/scorm-again/.installed
+
+static/vendor/scorm-again/.installed: node_modules/.installed
+	mkdir -p static/vendor/scorm-again
+	cp node_modules/scorm-again/dist/scorm12.min.js node_modules/scorm-again/dist/scorm2004.min.js \
+	   node_modules/scorm-again/dist/cross-frame-lms.min.js node_modules/scorm-again/dist/cross-frame-api.min.js \
+	   node_modules/scorm-again/LICENSE static/vendor/scorm-again/
 	touch $@
 
 # Installs exactly what requirements.lock names (every package, direct and transitive, pinned with its
@@ -69,3 +79,8 @@ bench: venv
 	$(BIN)/python -m bench.prepare --database-url "$(BENCH_POSTGRES_URL)" --preset $(BENCH_PRESET)
 	$(BIN)/python -m bench.prepare --database-url "$(BENCH_SQLITE_URL)" --preset $(BENCH_PRESET)
 	$(BIN)/python -m bench.web --database-url "$(BENCH_POSTGRES_URL)" --database-url "$(BENCH_SQLITE_URL)" $(BENCH_ARGS)
+
+## ADL's cmi5 LMS Test Suite against Continuum: its npm dependencies installed in a copy (no browser
+## download), the app served on a loopback port, Debian's Chromium; ends with the JUnit summary.
+conformance: venv
+	PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 $(BIN)/python tests/conformance/run.py

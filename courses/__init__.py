@@ -13,6 +13,9 @@ def init_app(app: Flask) -> None:
     from lms.main.dashboard import register_part
 
     app.register_blueprint(bp)
+    from courses.packages import init_app as init_packages
+
+    init_packages(app)  # SCORM and cmi5 package lessons, the embedded xAPI LRS
     app.jinja_env.globals.update(template_helpers())
     register_part("main", "courses", _dashboard_part)
     register_seeder("courses", 20, _seed_demo)

@@ -54,7 +54,7 @@ def move_module(actor, course: Course, module_id: int, direction: str, *, now: d
 def add_lesson(actor, course: Course, module_id: int, *, title: str, kind: str, now: datetime) -> Lesson:
     version = draft_of(course)
     module = child(version.modules, module_id)
-    if kind not in ("text", "video", "quiz"):
+    if kind not in ("text", "video", "quiz", "package"):
         raise CourseError("Choose a kind of lesson.")
     lesson = Lesson(title=title, kind=kind, version_id=version.id, position=len(module.lessons))
     module.lessons.append(lesson)

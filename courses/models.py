@@ -18,7 +18,7 @@ from lms.extensions import db
 from lms.types import UTCDateTime, enum_type, utcnow
 
 VERSION_STATES = {"draft": "Draft", "in_review": "In review", "published": "Published", "superseded": "Superseded"}
-LESSON_KINDS = {"text": "Text", "video": "Video", "quiz": "Quiz"}
+LESSON_KINDS = {"text": "Text", "video": "Video", "quiz": "Quiz", "package": "Package (cmi5 or SCORM)"}
 QUESTION_KINDS = {"single": "Single answer", "multiple": "Multiple answers", "truefalse": "True or false"}
 PERSON_ROLES = {"faculty": "Faculty", "planner": "Planner", "reviewer": "Reviewer"}
 # ACCME Standard 3: the nature of a financial relationship with an ineligible company.
@@ -229,6 +229,10 @@ class Lesson(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered only through render_markdown
     embed_url: Mapped[str | None] = mapped_column(String(500))
+    # A package lesson (cmi5, SCORM) plays this imported package; copies of a version share it. No
+    # foreign key: packages are never deleted (only marked), and SQLite cannot add one to ``lesson``
+    # without rebuilding the table under everything that refers to it (migration i15a1c2d3e4f5).
+    package_id: Mapped[int | None] = mapped_column(Integer)
 
     module: Mapped[CourseModule] = relationship(back_populates="lessons")
     quiz: Mapped["Quiz | None"] = relationship(back_populates="lesson", cascade="all, delete-orphan", uselist=False)

@@ -179,6 +179,22 @@ def record_position(enrolment: Enrolment, lesson: Lesson, *, position: float, du
     return row
 
 
+def record_package_outcome(enrolment: Enrolment, lesson: Lesson, *, completed: bool, seconds: int,
+                           now: datetime) -> LessonProgress:
+    """A package lesson (cmi5, SCORM) reports back: once the package's own rules are met (cmi5 course
+    satisfied, SCORM completed or passed) the lesson is complete; the time the learner spent counts."""
+    check_lesson(enrolment, lesson)
+    row = _progress(enrolment, lesson, now)
+    if completed and row.completed_at is None:
+        row.completed_at = now
+    if seconds > 0:
+        enrolment.seconds_spent += min(int(seconds), 12 * 3600)
+    enrolment.last_lesson_id = lesson.id
+    enrolment.last_activity_at = now
+    refresh_completion(enrolment, now=now)
+    return row
+
+
 def resume_lesson(enrolment: Enrolment, version: CourseVersion) -> Lesson | None:
     """Where to pick up: the last lesson opened, else the first one."""
     lessons = version.lessons

@@ -56,6 +56,8 @@ def publish_problems(version: CourseVersion, today: date) -> list[str]:
                 problems.append(f"The quiz “{lesson.title}” has no questions.")
         elif lesson.kind == "video" and not lesson.embed_url and lesson.video_file is None:
             problems.append(f"The video lesson “{lesson.title}” has no video.")
+        elif lesson.kind == "package" and lesson.package_id is None:
+            problems.append(f"The package lesson “{lesson.title}” has no package imported.")
     if version.require_evaluation and not version.evaluation_items:
         problems.append("The evaluation has no items.")
     for d in version.designations:
@@ -150,7 +152,8 @@ def copy_version(source: CourseVersion, *, now: datetime) -> CourseVersion:
         copy.modules.append(new_module)
         for lesson in module.lessons:
             new_lesson = Lesson(title=lesson.title, kind=lesson.kind, position=lesson.position, body=lesson.body,
-                                embed_url=lesson.embed_url, version_id=copy.id)
+                                embed_url=lesson.embed_url, package_id=lesson.package_id,
+                                version_id=copy.id)
             new_lesson.files = [CourseFile(kind=f.kind, stored_name=f.stored_name, original_name=f.original_name,
                                            content_type=f.content_type, size=f.size, created_at=f.created_at)
                                 for f in lesson.files]

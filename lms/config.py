@@ -181,6 +181,10 @@ class Config:
         # Certificates: stored PDFs (by content hash), render limits, verification rate limit.
         self.CERTIFICATE_DIR = env.get("CERTIFICATE_DIR") or None  # default: INSTANCE_DIR/certificates
         self.UPLOAD_DIR = env.get("UPLOAD_DIR") or None  # default: INSTANCE_DIR/uploads
+        # The embedded LRS's administrator credential (reports, automation API); unset: none.
+        self.XAPI_ADMIN_KEY = env.get("XAPI_ADMIN_KEY") or None
+        self.XAPI_ADMIN_SECRET = env.get("XAPI_ADMIN_SECRET") or None
+        self.PACKAGE_MAX_UPLOAD_MB = _int("PACKAGE_MAX_UPLOAD_MB", 500)
         self.CERTIFICATE_RENDER_TIMEOUT = _int("CERTIFICATE_RENDER_TIMEOUT", 20)  # seconds per render
         self.CERTIFICATE_RENDER_MEMORY_MB = _int("CERTIFICATE_RENDER_MEMORY_MB", 512)  # above the renderer's base
         self.CERTIFICATE_RENDER_ISOLATED = _bool("CERTIFICATE_RENDER_ISOLATED", True)
