@@ -2,7 +2,7 @@
 documents, SCORM attempts; a package lesson points at its package.
 
 Revision ID: i15a1c2d3e4f5
-Revises: a13e5c7d9b01
+Revises: i16b_webhooks
 Create Date: 2026-12-03 08:17:39
 
 Reviewed by hand. ``lesson.package_id`` is a plain column, added with ALTER TABLE on both
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i15a1c2d3e4f5'
-down_revision = 'a13e5c7d9b01'
+down_revision = 'i16b_webhooks'
 branch_labels = None
 depends_on = None
 
