@@ -88,7 +88,7 @@ class Config:
         env = os.environ
         self.ENV_NAME = env.get("CONTINUUM_ENV", "development")  # development | production
         # The features, in dependency order: credits before what earns credit, training last.
-        self.FEATURES = ("lms.credits", "lms.certificates", "meetings", "courses", "lms.training", "workspace",
+        self.FEATURES = ("lms.credits", "lms.certificates", "meetings", "courses", "lms.training", "lms.workspace",
                          "lms.api", "lms.webhooks")
         self.INSTANCE_DIR = str(INSTANCE_DIR)
         self.SECRET_KEY = env.get("SECRET_KEY")

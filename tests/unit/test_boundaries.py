@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("lms", "courses", "meetings", "workspace")
-FEATURES = ("courses", "meetings", "lms.credits", "lms.certificates", "lms.training", "workspace", "lms.api",
+PACKAGES = ("lms", "courses", "meetings")
+FEATURES = ("courses", "meetings", "lms.credits", "lms.certificates", "lms.training", "lms.workspace", "lms.api",
             "lms.webhooks")
 # Which features a feature builds on (a DAG): credit is the ground every activity stands on;
 # certificates certify credit; training assigns courses and meetings and reads their records.
@@ -23,7 +23,7 @@ DEPENDS_ON = {
     "meetings": ("lms.credits",),
     "lms.training": ("lms.credits", "lms.certificates", "courses", "meetings"),
     # Where each role lives: dashboards, the activity hub and the charts read every other feature.
-    "workspace": ("lms.credits", "lms.certificates", "courses", "meetings", "lms.training"),
+    "lms.workspace": ("lms.credits", "lms.certificates", "courses", "meetings", "lms.training"),
     # The public API is an adapter over every feature's services; webhooks only listen to signals.
     "lms.api": ("lms.credits", "lms.certificates", "courses", "meetings", "lms.training"),
     "lms.webhooks": (),

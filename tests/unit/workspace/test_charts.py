@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from workspace import charts
+from lms.workspace import charts
 
 
 def test_two_and_a_half_of_fifty_is_a_five_percent_bar():

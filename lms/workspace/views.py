@@ -13,8 +13,8 @@ from lms.extensions import db
 from lms.permissions import get_org_or_404
 from lms.types import utcnow
 from meetings.models import AttendanceInterval, Meeting, MeetingEvaluation
-from workspace import bp
-from workspace.dashboard import accredited_meetings, course_rows
+from lms.workspace import bp
+from lms.workspace.dashboard import accredited_meetings, course_rows
 
 PER_PAGE = 50
 

@@ -8,9 +8,9 @@ bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
 def init_app(app) -> None:
     """Routes, the Manage menu and chart helpers for templates, and the dashboard's role parts."""
-    from workspace import dashboard, views  # noqa: F401  (routes on the blueprint)
-    from workspace.charts import template_helpers
-    from workspace.menu import manage_menu
+    from lms.workspace import dashboard, views  # noqa: F401  (routes on the blueprint)
+    from lms.workspace.charts import template_helpers
+    from lms.workspace.menu import manage_menu
 
     app.register_blueprint(bp)
     app.jinja_env.globals["manage_menu"] = manage_menu
