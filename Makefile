@@ -7,12 +7,18 @@ export FLASK_APP := wsgi.py
 
 .PHONY: demo test quick venv worker clean serve bench
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed tests/idp/node_modules/.installed
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+## The test identity providers: oidc-provider from the npm registry (package-lock.json), and xmlsec1 for SAML.
+tests/idp/node_modules/.installed: tests/idp/package.json tests/idp/package-lock.json
+	command -v xmlsec1 >/dev/null || (apt-get update -qq && apt-get install -y -qq xmlsec1)
+	cd tests/idp && npm ci --no-audit --no-fund --quiet
 	touch $@
 
 ## Set up, migrate the SQLite database, seed the demo, print the logins and serve on :5000.

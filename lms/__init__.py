@@ -126,6 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.orgs import views as _orgs_views  # noqa: F401
     from lms.sessions import bp as sessions_bp
     from lms.sessions import views as _sessions_views  # noqa: F401
+    from lms.sso import bp as sso_bp
+    from lms.sso import saml_views as _sso_saml_views  # noqa: F401
+    from lms.sso import views as _sso_views  # noqa: F401
     from lms.users import bp as users_bp
     from lms.users import views as _users_views  # noqa: F401
     from meetings import bp as meetings_bp
@@ -140,7 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.certificates import manage as _certificates_manage  # noqa: F401
     from lms.certificates import views as _certificates_views  # noqa: F401
 
-    for bp in (main_bp, auth_bp, sessions_bp, users_bp, orgs_bp, admin_bp, credits_bp, meetings_bp, courses_bp, certificates_bp,
+    for bp in (main_bp, auth_bp, sessions_bp, sso_bp, users_bp, orgs_bp, admin_bp, credits_bp, meetings_bp, courses_bp, certificates_bp,
                training_bp):
         app.register_blueprint(bp)
     from lms.invalidation import register as watch_cached_pages

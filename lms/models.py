@@ -7,6 +7,7 @@ from lms.certificates.models import (  # noqa: F401
 from lms.credits.models import CreditEntry, CreditType, ExternalCredit, ReminderLog, Requirement  # noqa: F401
 from lms.orgs.models import Invitation, Membership, Organisation, Team, TeamMember  # noqa: F401
 from lms.sessions.models import UserSession  # noqa: F401
+from lms.sso.models import SamlAssertionSeen, SamlRequest, SsoConnection, SsoDomain, SsoIdentity  # noqa: F401
 from lms.users.models import BoardCertification, Licence, User  # noqa: F401
 from meetings.models import (  # noqa: F401
     ActionItem, AttendanceInterval, CalendarFeed, JitsiEvent, Meeting, MeetingCohost, MeetingCredit,
