@@ -115,6 +115,12 @@ def parse_response(conn: SsoConnection, saml_response: str, *, entity_id: str, a
     if response is None:
         raise SamlError("The identity provider's response could not be read.", "unreadable")
     assertion = response.assertion
+    if assertion is None:
+        # pysaml2 drops, without an exception, a response whose Destination is not our ACS.
+        destination = getattr(getattr(response, "response", None), "destination", None)
+        if destination and destination != acs_url:
+            raise SamlError("The sign-in response was sent to another address.", "wrong-recipient")
+        raise SamlError("The identity provider's response did not check out. Start again.", "unreadable")
     if assertion is None or not response.in_response_to:
         raise SamlError("The response answers no sign-in we started.", "unsolicited")
     request_row = db.session.get(SamlRequest, response.in_response_to)

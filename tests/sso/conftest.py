@@ -62,3 +62,53 @@ def oidc_sign_in(oidc_provider):
         return client.get(path)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def saml_idp(tmp_path_factory):
+    from tests.sso.providers import SamlIdp
+
+    problem = SamlIdp.available()
+    if problem:
+        service_missing(problem)
+    idp = SamlIdp(tmp_path_factory.mktemp("saml")).start()
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture
+def make_saml_connection(sso_app, db, saml_idp, client):
+    """An organisation whose SAML identity provider is the test IdP, registered there as an SP."""
+    from lms.sso import services
+    from lms.types import utcnow
+    from tests.factories import make_org, make_user
+
+    def make(org=None, *, domains=(DOMAIN,), default_role="member", job_title_claim="title", register=True):
+        org = org or make_org(name="St Mary's Hospital")
+        admin = make_user(admin=True)
+        conn = services.save_settings(admin, org, services.SsoSettings(
+            protocol="saml", enabled=True, require_sso=False, domains=tuple(domains), default_role=default_role,
+            job_title_claim=job_title_claim, idp_metadata_xml=saml_idp.metadata()), now=utcnow(),
+            secret_key=sso_app.secret_key)
+        if register:
+            metadata = client.get(f"/sso/saml/{conn.id}/metadata")
+            assert metadata.status_code == 200
+            saml_idp.register_sp(f"sp-{conn.id}", metadata.get_data(as_text=True))
+        return conn
+
+    return make
+
+
+@pytest.fixture
+def saml_sign_in(saml_idp):
+    """Start at 'Sign in with your organisation', sign in at the IdP; returns (ACS path, posted fields)."""
+    from tests.sso.providers import path_of
+
+    def run(client, email, login=None):
+        start = client.post("/sso/", {"email": email})
+        assert start.status_code == 302, start.get_data(as_text=True)[:2000]
+        action, fields = saml_idp.sign_in(start.location, login or email)
+        assert action.startswith("https://continuum.example.org/sso/saml/"), action
+        return path_of(action), fields
+
+    return run

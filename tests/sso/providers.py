@@ -148,3 +148,87 @@ class OidcProvider:
 def path_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def self_signed_certificate(directory: Path, name: str) -> tuple[Path, Path]:
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
+    key_file, cert_file = directory / f"{name}.key", directory / f"{name}.crt"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file
+
+
+class SamlIdp:
+    """tests/idp/saml_idp.py (pysaml2's IdP, signing with xmlsec1) in its own Python process."""
+
+    def __init__(self, workdir: Path, *, lifetime_minutes: int = 5, name: str = "idp"):
+        self.workdir = workdir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.sp_dir = workdir / "sp-metadata"
+        self.sp_dir.mkdir(exist_ok=True)
+        self.accounts_file = workdir / "saml-accounts.json"
+        self.accounts: dict[str, dict] = {}
+        self.key_file, self.cert_file = self_signed_certificate(workdir, name)
+        self.lifetime_minutes = lifetime_minutes
+        self.proc: subprocess.Popen | None = None
+
+    @staticmethod
+    def available() -> str | None:
+        if shutil.which("xmlsec1") is None:
+            return "xmlsec1 is not installed (apt-get install xmlsec1)"
+        return None
+
+    def start(self) -> "SamlIdp":
+        self.accounts_file.write_text(json.dumps(self.accounts))
+        config = {"port": self.port, "key_file": str(self.key_file), "cert_file": str(self.cert_file),
+                  "sp_metadata_dir": str(self.sp_dir), "accounts_file": str(self.accounts_file),
+                  "lifetime_minutes": self.lifetime_minutes}
+        path = self.workdir / "saml-idp.json"
+        path.write_text(json.dumps(config))
+        log = self.workdir / "saml-idp.log"
+        self.proc = subprocess.Popen([sys.executable, str(IDP_DIR / "saml_idp.py")], cwd=IDP_DIR,
+                                     env={**os.environ, "SAML_IDP_CONFIG": str(path)}, stdout=log.open("ab"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        _wait(self.base + "/metadata", self.proc, log)
+        return self
+
+    def stop(self) -> None:
+        _stop(self.proc)
+        self.proc = None
+
+    def metadata(self) -> str:
+        return requests.get(self.base + "/metadata", timeout=10).text
+
+    def register_sp(self, name: str, metadata_xml: str) -> None:
+        (self.sp_dir / f"{name}.xml").write_text(metadata_xml)
+
+    def add_account(self, login: str, **attributes) -> None:
+        self.accounts[login] = attributes
+        self.accounts_file.write_text(json.dumps(self.accounts))
+
+    def sign_in(self, redirect_url: str, login: str) -> tuple[str, dict]:
+        """Open the IdP's page for an AuthnRequest, sign in, and return the auto-posting form's target and fields."""
+        http = requests.Session()
+        page = http.get(redirect_url, timeout=10)
+        assert page.status_code == 200, page.text[:1000]
+        fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+        response = http.post(self.base + "/sso/login", data={**{k: unescape(v) for k, v in fields.items()},
+                                                             "login": login, "password": "x"}, timeout=20)
+        assert response.status_code == 200, response.text[:1000]
+        action = re.search(r'<form[^>]+action="([^"]+)"', response.text).group(1)
+        posted = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', response.text))
+        return unescape(action), {k: unescape(v) for k, v in posted.items()}

@@ -12,6 +12,9 @@ import pytest
 from tests.sso.conftest import APP_CALLBACK, DOMAIN
 from tests.sso.providers import CLIENT_SECRET, OTHER_CLIENT_ID
 
+# Each test drives a real identity provider in another process: seconds, not milliseconds.
+pytestmark = pytest.mark.slow
+
 
 def _b64(data: dict | bytes) -> str:
     raw = json.dumps(data).encode() if isinstance(data, dict) else data

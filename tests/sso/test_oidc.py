@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sqlalchemy import select
 
 from tests.factories import make_member, make_org, make_user
 from tests.sso.conftest import DOMAIN
+
+# Each test drives a real identity provider in another process: seconds, not milliseconds.
+pytestmark = pytest.mark.slow
 
 
 def _events(db, action):
