@@ -26,6 +26,12 @@ _SYSTEMS = (
 )
 
 
+# Address ranges a home or hospital network uses (RFC 1918, RFC 6598, RFC 4193); not ipaddress's
+# is_private, which also counts documentation and reserved ranges.
+_PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
+
+
 def device_label(user_agent: str | None) -> str:
     """'Firefox 133 on Windows', 'Safari 17 on iPhone', or 'Unknown device'."""
     ua = (user_agent or "")[:400]
@@ -46,6 +52,6 @@ def place_label(ip: str | None) -> str:
         return "Unknown place"
     if address.is_loopback:
         return f"This server ({address})"
-    if address.is_private or address.is_link_local:
+    if address.is_link_local or any(address in network for network in _PRIVATE_NETWORKS):
         return f"Private network ({address})"
     return f"Unknown place ({address})"

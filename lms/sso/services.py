@@ -139,10 +139,13 @@ def save_settings(actor: User, org: Organisation, data: SsoSettings, *, now: dat
     if data.client_secret:
         conn.client_secret_encrypted = encrypt(secret_key, data.client_secret)
     if data.idp_metadata_xml is not None:
-        from lms.sso.saml import idp_entity_id
+        from lms.sso.saml import SamlError, idp_entity_id
 
+        try:
+            conn.idp_entity_id = idp_entity_id(data.idp_metadata_xml) if data.idp_metadata_xml else ""
+        except SamlError as exc:
+            raise SsoError(str(exc), exc.reason) from None
         conn.idp_metadata_xml = data.idp_metadata_xml
-        conn.idp_entity_id = idp_entity_id(data.idp_metadata_xml) if data.idp_metadata_xml else ""
     if data.enabled:
         _check_complete(conn)
     conn.updated_at = now
