@@ -21,7 +21,8 @@ class SettingsForm(FlaskForm):
     domains = TextAreaField("Email domains", filters=[strip], validators=[Length(max=2000)],
                             description="One or more, separated by commas or lines, e.g. hospital.org")
     default_role = SelectField("Role of people who join by single sign-on", choices=choices(list(JIT_ROLES.items())))
-    job_title_claim = StringField("Job title claim or attribute", filters=[strip], validators=[Length(max=120)],
+    job_title_claim = StringField("Job title claim or attribute", default="job_title", filters=[strip],
+                                  validators=[Length(max=120)],
                                   description="e.g. job_title, jobTitle, or a SAML attribute name")
     issuer = StringField("Issuer URL", filters=[strip], validators=[Optional(), Length(max=500)],
                          description="e.g. https://login.microsoftonline.com/<tenant-id>/v2.0")

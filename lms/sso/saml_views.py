@@ -24,13 +24,13 @@ def saml_metadata(connection_id: int):
 
 
 def begin_saml(conn: SsoConnection, email: str, next_url: str | None):
-    from lms.sso.views import _failure
+    from lms.sso.views import _failure, leave_for_provider
 
     try:
         location = saml.authn_request(conn, now=utcnow(), **_urls(conn))
     except saml.SamlError as exc:
         return _failure(str(exc), exc.reason, method="saml", status=502, email=email, org_id=conn.org_id)
-    return redirect(location)
+    return leave_for_provider(conn, location)
 
 
 @bp.route("/saml/<int:connection_id>/acs", methods=["POST"])

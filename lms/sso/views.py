@@ -57,6 +57,12 @@ def start():
     return render_template("lms/sso/start.html", form=form, next=next_url), 422 if form.errors else 200
 
 
+def leave_for_provider(conn: SsoConnection, url: str):
+    """Send the browser to the identity provider from a page, not a redirect: the start form's
+    Content-Security-Policy (form-action 'self') would block a form submission redirected off-site."""
+    return render_template("lms/sso/redirect.html", url=url, org_name=conn.org.name)
+
+
 def _begin_oidc(conn: SsoConnection, email: str, next_url: str | None):
     try:
         url, pending = oidc.authorization_request(conn, redirect_uri=external_url("sso.oidc_callback"),
@@ -65,7 +71,7 @@ def _begin_oidc(conn: SsoConnection, email: str, next_url: str | None):
         return _failure(str(exc), exc.reason, method="oidc", status=502, email=email, org_id=conn.org_id)
     session[PENDING_KEY] = {**pending, "connection": conn.id, "next": next_url, "email": email,
                             "at": int(utcnow().timestamp())}
-    return redirect(url)
+    return leave_for_provider(conn, url)
 
 
 @bp.route("/oidc/callback")
@@ -149,5 +155,9 @@ def settings(org_id: int):
         else:
             flash("Sign-in settings saved.", "success")
             return redirect(url_for("sso.settings", org_id=org.id))
-    return render_template("lms/sso/settings.html", org=org, conn=conn, form=form,
+    saml_urls = None
+    if conn is not None and conn.id:
+        saml_urls = {"entity_id": external_url("sso.saml_metadata", connection_id=conn.id),
+                     "acs_url": external_url("sso.saml_acs", connection_id=conn.id)}
+    return render_template("lms/sso/settings.html", org=org, conn=conn, form=form, saml_urls=saml_urls,
                            redirect_uri=external_url("sso.oidc_callback")), 422 if form.errors else 200

@@ -49,12 +49,11 @@ def make_oidc_connection(sso_app, db, oidc_provider):
 @pytest.fixture
 def oidc_sign_in(oidc_provider):
     """Start at the app's 'Sign in with your organisation', sign in at the provider, come back."""
-    from tests.sso.providers import path_of
+    from tests.sso.providers import path_of, provider_url
 
     def run(client, email, login=None, *, tamper=None):
         start = client.post("/sso/", {"email": email})
-        assert start.status_code == 302, start.get_data(as_text=True)[:2000]
-        back = oidc_provider.sign_in(start.location, login or email)
+        back = oidc_provider.sign_in(provider_url(start), login or email)
         assert back.startswith(APP_CALLBACK), back
         path = path_of(back)
         if tamper:
@@ -102,12 +101,11 @@ def make_saml_connection(sso_app, db, saml_idp, client):
 @pytest.fixture
 def saml_sign_in(saml_idp):
     """Start at 'Sign in with your organisation', sign in at the IdP; returns (ACS path, posted fields)."""
-    from tests.sso.providers import path_of
+    from tests.sso.providers import path_of, provider_url
 
     def run(client, email, login=None):
         start = client.post("/sso/", {"email": email})
-        assert start.status_code == 302, start.get_data(as_text=True)[:2000]
-        action, fields = saml_idp.sign_in(start.location, login or email)
+        action, fields = saml_idp.sign_in(provider_url(start), login or email)
         assert action.startswith("https://continuum.example.org/sso/saml/"), action
         return path_of(action), fields
 

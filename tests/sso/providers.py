@@ -232,3 +232,11 @@ class SamlIdp:
         action = re.search(r'<form[^>]+action="([^"]+)"', response.text).group(1)
         posted = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', response.text))
         return unescape(action), {k: unescape(v) for k, v in posted.items()}
+
+
+def provider_url(start_response) -> str:
+    """The identity provider URL the app's "taking you to your organisation" page sends the browser to."""
+    assert start_response.status_code == 200, start_response.get_data(as_text=True)[:2000]
+    match = re.search(r'<a id="sso-continue"[^>]* href="([^"]+)"', start_response.get_data(as_text=True))
+    assert match, "no link to the identity provider"
+    return unescape(match.group(1))
