@@ -115,10 +115,14 @@ def oidc_callback():
 
 def _claims(conn: SsoConnection, claims: dict) -> services.Claims:
     verified = claims.get("email_verified")
+    if verified is None:
+        # Entra ID sends no email_verified for work accounts; its optional claim xms_edov says the
+        # tenant (bound by the issuer we checked) owns the address's verified domain.
+        verified = claims.get("xms_edov")
     title = claims.get(conn.job_title_claim) if conn.job_title_claim else ""
     return services.Claims(
         subject=str(claims.get("sub") or ""), email=str(claims.get("email") or ""),
-        email_verified=verified is True or verified == "true",
+        email_verified=verified is True or verified in ("true", "1", 1),
         first_name=str(claims.get("given_name") or ""), last_name=str(claims.get("family_name") or ""),
         job_title=title if isinstance(title, str) else "")
 

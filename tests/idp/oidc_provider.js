@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.env.OIDC_CONFIG, 'utf8'));
-const CLAIMS = ['email', 'email_verified', 'name', 'given_name', 'family_name', 'job_title', 'department'];
+const CLAIMS = ['email', 'email_verified', 'xms_edov', 'name', 'given_name', 'family_name', 'job_title', 'department'];
 
 function accounts() {
   try {
@@ -24,7 +24,7 @@ const provider = new Provider(config.issuer, {
   clients: config.clients,
   jwks: { keys: config.keys },
   cookies: { keys: ['continuum-test-provider-cookie-key'] },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name', 'job_title', 'department'] },
+  claims: { openid: ['sub'], email: ['email', 'email_verified', 'xms_edov'], profile: ['name', 'given_name', 'family_name', 'job_title', 'department'] },
   conformIdTokenClaims: false, // the ID token carries the scopes' claims: the app reads no userinfo
   features: { devInteractions: { enabled: false } },
   pkce: { required: () => true },

@@ -164,3 +164,20 @@ def test_deactivated_member_is_not_brought_back(client, db, make_oidc_connection
 def test_disabled_connection_is_an_unknown_identity_provider(client, db, make_oidc_connection):
     make_oidc_connection(enabled=False)
     assert client.post("/sso/", {"email": f"x@{DOMAIN}"}).status_code == 422
+
+
+def test_entra_style_token_without_email_verified_links_only_with_xms_edov(client, make_client, db,
+                                                                          make_oidc_connection, oidc_sign_in,
+                                                                          oidc_provider):
+    make_oidc_connection()
+    user = make_user(email=f"entra.user@{DOMAIN}")
+    oidc_provider.add_account("entra-no-edov", email=user.email)
+    refused = oidc_sign_in(client, user.email, "entra-no-edov")
+    assert refused.status_code == 400 and "has not verified your email" in refused.get_data(as_text=True)
+    oidc_provider.add_account("entra-edov-false", email=user.email, xms_edov=False)
+    assert oidc_sign_in(make_client(), user.email, "entra-edov-false").status_code == 400
+    oidc_provider.add_account("entra-edov", email=user.email, xms_edov=True)
+    assert oidc_sign_in(make_client(), user.email, "entra-edov").status_code == 302
+    # email_verified, when present, decides: false is false whatever xms_edov says.
+    oidc_provider.add_account("both", email=f"other@{DOMAIN}", email_verified=False, xms_edov=True)
+    assert oidc_sign_in(make_client(), f"other@{DOMAIN}", "both").status_code == 400
