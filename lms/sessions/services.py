@@ -50,7 +50,7 @@ def cookie_id(user: User, token: str) -> str:
 
 def parse_cookie_id(value: str | None) -> tuple[int, str, str] | None:
     parts = (value or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 9 or not parts[1] or not parts[2]:
         return None
     return int(parts[0]), parts[1], parts[2]
 
@@ -61,11 +61,14 @@ def load_session(value: str | None, *, now: datetime, ip: str | None = None) -> 
     if parsed is None:
         return None
     user_id, nonce, token = parsed
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if row is None or row.user_id != user_id or row.ended_at is not None:
+    # One query, as the plain user load was before sessions: the row and its user together.
+    found = db.session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id).where(
+        UserSession.token_hash == _hash(token), UserSession.user_id == user_id,
+        UserSession.ended_at.is_(None))).first()
+    if found is None:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active or not hmac.compare_digest(user.session_nonce, nonce):
+    row, user = found
+    if not user.is_active or not hmac.compare_digest(user.session_nonce, nonce):
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now

@@ -148,5 +148,6 @@ def test_forged_cookie_values_load_nobody(make_client, db, app):
     user = make_user()
     _sign_in(make_client(), user, FIREFOX)
     for value in ("", "1", f"{user.id}.{user.session_nonce}", f"{user.id}.{user.session_nonce}.", "x.y.z",
-                  f"{user.id}.{user.session_nonce}.not-a-token", f"{user.id}.wrong-nonce.abc", "1.2.3.4"):
+                  f"{user.id}.{user.session_nonce}.not-a-token", f"{user.id}.wrong-nonce.abc", "1.2.3.4",
+                  "99999999999999999999.x.y", "-1.x.y", "１.x.y"):
         assert load_session(value, now=utcnow()) is None, value
