@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from courses.models import (PERSON_ROLES, RELATIONSHIP_NATURES, Course, CoursePerson, CourseTag, CourseVersion,
                             CreditDesignation, EvaluationItem, FinancialRelationship)
+from lms.errors import RuleViolation
 from lms.activities import FORMATS
 from lms.audit.services import record
 from lms.credits.models import CreditType
@@ -33,7 +34,7 @@ DEFAULT_EVALUATION = [
 ]
 
 
-class CourseError(ValueError):
+class CourseError(RuleViolation, ValueError):
     """A rule stopped the change; the message is for the educator."""
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, utcnow
+from lms.types import UTCDateTime, enum_type, utcnow
 
 VERSION_STATES = {"draft": "Draft", "in_review": "In review", "published": "Published", "superseded": "Superseded"}
 LESSON_KINDS = {"text": "Text", "video": "Video", "quiz": "Quiz"}
@@ -85,7 +85,7 @@ class CourseVersion(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(20), default="draft")
+    state: Mapped[str] = mapped_column(enum_type(VERSION_STATES, "version_state"), default="draft")
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -144,7 +144,7 @@ class CourseTag(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(enum_type(TAG_KINDS, "tag_kind"))
     value: Mapped[str] = mapped_column(String(80))
 
     version: Mapped[CourseVersion] = relationship(back_populates="tags")
@@ -255,7 +255,7 @@ class CourseFile(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(enum_type(FILE_KINDS, "file_kind"))
     stored_name: Mapped[str] = mapped_column(String(64))
     original_name: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))

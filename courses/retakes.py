@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from courses.models import Course, CourseCompletion, Enrolment
+from courses import services
 from courses.services import LearningError, closed_reason
 from lms.extensions import db
 
@@ -75,4 +76,20 @@ def retake(user, enrolment: Enrolment, *, now: datetime) -> Enrolment:
         enrolment.disclosures_seen_at = None
     db.session.flush()
     db.session.expire(enrolment, ["version"])
+    return enrolment
+
+
+def assign(actor, learner, course: Course, *, due_on: date | None, now: datetime) -> Enrolment:
+    """Assign a course to a learner (practice management): enrols them, with a due date, without
+    marking the disclosures as read, so the learner sees them before the content.
+
+    A learner starts an assigned course they have already completed only when the assignment asks
+    for it again (a recurrence fell due): that starts a retake.
+    """
+    enrolment = services.enrol(learner, course, now=now, disclosures_seen=False)
+    if enrolment.completed_at is not None:
+        enrolment = retake(learner, enrolment, now=now)
+    enrolment.assigned_by_id = actor.id
+    enrolment.due_on = due_on
+    db.session.flush()
     return enrolment

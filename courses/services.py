@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from courses.models import (Course, CourseCompletion, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
                             Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
                             QuizResponse)
+from lms.errors import RuleViolation
 from lms.extensions import db
 
 # Gaps longer than this between two signs of activity are not counted as time spent.
@@ -28,7 +29,7 @@ SEEK_TOLERANCE_SECONDS = 30
 EXPIRING_SOON_DAYS = 30
 
 
-class LearningError(ValueError):
+class LearningError(RuleViolation, ValueError):
     """A rule stopped the learner; the message is for them."""
 
 
@@ -100,24 +101,6 @@ def enrol(user, course: Course, *, now: datetime, disclosures_seen: bool = True)
             db.session.add(enrolment)
     except IntegrityError:  # a second tab enrolled at the same moment
         return enrolment_for(user, course)
-    return enrolment
-
-
-def assign(actor, learner, course: Course, *, due_on: date | None, now: datetime) -> Enrolment:
-    """Assign a course to a learner (practice management): enrols them, with a due date, without
-    marking the disclosures as read, so the learner sees them before the content.
-
-    A learner starts an assigned course they have already completed only when the assignment asks
-    for it again (a recurrence fell due): that starts a retake.
-    """
-    from courses.retakes import retake
-
-    enrolment = enrol(learner, course, now=now, disclosures_seen=False)
-    if enrolment.completed_at is not None:
-        enrolment = retake(learner, enrolment, now=now)
-    enrolment.assigned_by_id = actor.id
-    enrolment.due_on = due_on
-    db.session.flush()
     return enrolment
 
 

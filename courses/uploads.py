@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import current_app
 from werkzeug.utils import secure_filename
 
+from lms.errors import RuleViolation
 from lms.security import DEFAULT_VIDEO_EMBED_HOSTS
 
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -30,7 +31,7 @@ DOCUMENT_TYPES = {
 }
 
 
-class UploadRefused(ValueError):
+class UploadRefused(RuleViolation, ValueError):
     """The file is not one we accept; the message says why, for the uploader."""
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app)
     _register_blueprints(app)
     _init_templates(app)
+    _init_features(app)
 
     from lms.main.errors import register_error_handlers
     from lms.security import init_security_headers
@@ -52,7 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_database(app: Flask) -> None:
-    import lms.models  # noqa: F401  (registers every model on the metadata)
+    import lms.models  # noqa: F401  (the core's models; each feature registers its own)
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -116,40 +118,30 @@ def _register_blueprints(app: Flask) -> None:
     from lms.admin import views as _admin_views  # noqa: F401
     from lms.auth import bp as auth_bp
     from lms.auth import views as _auth_views  # noqa: F401
-    from lms.credits import bp as credits_bp
-    from lms.credits import reports as _credits_reports  # noqa: F401
-    from lms.credits import requirement_views as _credits_requirements  # noqa: F401
-    from lms.credits import views as _credits_views  # noqa: F401
     from lms.main import bp as main_bp
     from lms.main import views as _main_views  # noqa: F401
     from lms.orgs import bp as orgs_bp
     from lms.orgs import views as _orgs_views  # noqa: F401
     from lms.sessions import bp as sessions_bp
     from lms.sessions import views as _sessions_views  # noqa: F401
-    from lms.sso import bp as sso_bp
-    from lms.sso import saml_views as _sso_saml_views  # noqa: F401
-    from lms.sso import views as _sso_views  # noqa: F401
     from lms.users import bp as users_bp
     from lms.users import views as _users_views  # noqa: F401
-    from meetings import bp as meetings_bp
-    from meetings import views as _meetings_views  # noqa: F401
-    from courses import bp as courses_bp
-    from courses import views as _courses_views  # noqa: F401
-    from lms.training import bp as training_bp
-    from lms.training import views as _training_views  # noqa: F401
-    from lms.training import views_manage as _training_manage  # noqa: F401
-    from lms.certificates import bp as certificates_bp
-    from lms.certificates import init_app as init_certificates
-    from lms.certificates import manage as _certificates_manage  # noqa: F401
-    from lms.certificates import views as _certificates_views  # noqa: F401
 
-    for bp in (main_bp, auth_bp, sessions_bp, sso_bp, users_bp, orgs_bp, admin_bp, credits_bp, meetings_bp, courses_bp, certificates_bp,
-               training_bp):
+    for bp in (main_bp, auth_bp, sessions_bp, users_bp, orgs_bp, admin_bp):
         app.register_blueprint(bp)
+
+
+def _init_features(app: Flask) -> None:
+    """Load the features named in ``FEATURES`` (dotted package names), each through its ``init_app``.
+
+    The core never imports a feature by name: a feature registers its own models, routes,
+    template helpers, dashboard parts, commands and signal receivers.
+    """
+    for name in app.config["FEATURES"]:
+        importlib.import_module(name).init_app(app)
     from lms.invalidation import register as watch_cached_pages
 
     watch_cached_pages()
-    init_certificates(app)
 
 
 def format_datetime(value: datetime | None, tz: str | None = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
@@ -172,17 +164,9 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals.update(template_helpers())
     app.jinja_env.globals["managed_orgs"] = managed_orgs
 
-    from courses.access import template_helpers as course_helpers
-
-    app.jinja_env.globals.update(course_helpers())
-
     from lms.markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
-
-    from lms.credits.services import fmt as format_credit
-
-    app.jinja_env.filters["credit"] = format_credit  # Decimal amounts shown exactly: 1.50 -> "1.5"
 
     @app.template_filter("datetime")
     def _datetime_filter(value, tz=None, fmt="%a %d %b %Y, %H:%M"):

@@ -58,6 +58,27 @@ class Participation:
         return self.completed_at is not None
 
 
+@dataclass(frozen=True)
+class AttendanceSummary:
+    """What a certificate of attendance needs (the certificates package renders and stores it)."""
+
+    meeting_id: int
+    user_id: int
+    org_id: int
+    title: str
+    organisation: str
+    category: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    first_join: datetime | None
+    last_leave: datetime | None
+    minutes: int
+    evidence: str
+    acknowledged_minutes: bool
+    attended: bool
+
+
 def _hooks(kind: str):
     if kind not in ACTIVITY_KINDS:
         raise LookupError(f"unknown activity kind {kind!r}")
@@ -70,6 +91,19 @@ def activity_info(kind: str, activity_id: int) -> ActivityInfo | None:
 
 def participation(kind: str, learner_id: int, activity_id: int) -> Participation:
     return _hooks(kind).participation(learner_id, activity_id)
+
+
+def attendance_summary(kind: str, learner_id: int, activity_id: int, *, now: datetime | None = None
+                       ) -> AttendanceSummary | None:
+    """A learner's attendance of a live activity (None where the kind has no attendance)."""
+    summary = getattr(_hooks(kind), "attendance_summary", None)
+    return summary(learner_id, activity_id, now=now) if summary else None
+
+
+def attendees(kind: str, activity_id: int, *, now: datetime) -> list[int]:
+    """The learners with attendance on record at a live activity (none for other kinds)."""
+    found = getattr(_hooks(kind), "attendees", None)
+    return found(activity_id, now=now) if found else []
 
 
 def activity_info_for(kind: str, learner_id: int, activity_id: int) -> ActivityInfo | None:

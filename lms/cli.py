@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from lms.extensions import db
+from lms import unit_of_work
 
 lms_cli = AppGroup("lms", help="Continuum administration commands.")
 
@@ -31,7 +31,7 @@ def create_admin(email: str, first_name: str, last_name: str, password: str) -> 
         raise click.ClickException(str(exc)) from None
     user.is_admin = True
     user.email_verified_at = user.email_verified_at or now
-    db.session.commit()
+    unit_of_work.commit()
     click.echo(f"{user.email} is a site administrator.")
 
 
@@ -41,7 +41,7 @@ def seed_demo() -> None:
     from lms.demo import DEMO_PASSWORD, seed
 
     accounts = seed()
-    db.session.commit()
+    unit_of_work.commit()
     click.echo("")
     click.echo("Continuum demo logins (password for all: %s)" % DEMO_PASSWORD)
     width = max(len(email) for email, _ in accounts)
@@ -50,38 +50,15 @@ def seed_demo() -> None:
     click.echo(f"\nOpen {current_app.config['PUBLIC_URL']}/ and log in.\n")
 
 
-@lms_cli.command("poll-attendance")
-def poll_attendance() -> None:
-    """Queue one attendance poll per meeting running now (run every minute from cron)."""
-    from lms.jobs import enqueue
-    from lms.types import utcnow
-    from meetings.jobs import poll_meeting
-    from meetings.tracking import meetings_to_poll
-
-    if not current_app.config.get("JITSI_MUC_SIZE_URL"):
-        click.echo("JITSI_MUC_SIZE_URL is not set: nothing to poll.")
-        return
-    ids = meetings_to_poll(utcnow())
-    for meeting_id in ids:
-        enqueue(poll_meeting, meeting_id, job_timeout=60, retries=0)
-    click.echo(f"{len(ids)} running meeting(s) queued for an attendance poll.")
-
-
 @lms_cli.command("send-reminders")
 def send_reminders() -> None:
     """Send the reminders that are due today. Run it daily from cron; a second run the same day sends nothing."""
-    from lms.credits.reminders import send_requirement_reminders
+    from lms.signals import daily
     from lms.types import utcnow
 
-    sent = send_requirement_reminders(utcnow())
-    db.session.commit()
-    click.echo(f"{sent} requirement reminder{'' if sent == 1 else 's'} sent.")
-    from lms.training.reminders import send_training_reminders
-
-    training, digests = send_training_reminders(utcnow())
-    db.session.commit()
-    click.echo(f"{training} training reminder{'' if training == 1 else 's'} and {digests} manager digest"
-               f"{'' if digests == 1 else 's'} sent.")
+    for _receiver, line in daily.send(current_app._get_current_object(), now=utcnow()):
+        unit_of_work.commit()
+        click.echo(line)
 
 
 from lms.scale import seed_scale_command  # noqa: E402  (bulk seeding for benchmarks lives in its own module)

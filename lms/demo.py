@@ -3,7 +3,9 @@ clinicians of several professions. Running it again changes nothing."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,6 +18,26 @@ from lms.types import utcnow
 from lms.users.models import Licence, User
 
 DEMO_PASSWORD = "continuum-demo-2026"
+
+
+@dataclass
+class DemoWorld:
+    """The demo's people and organisations, handed to each feature's seeder; ``made`` carries what
+    one seeder made for a later one (the courses, for the credit claims)."""
+
+    users: dict[str, User]
+    practice: Organisation
+    provider: Organisation
+    now: datetime
+    made: dict = field(default_factory=dict)
+
+
+_seeders: dict[str, tuple[int, Callable[[DemoWorld], None]]] = {}
+
+
+def register_seeder(name: str, order: int, seed_feature: Callable[[DemoWorld], None]) -> None:
+    """A feature's demo data, seeded after the core's people and organisations, lowest ``order`` first."""
+    _seeders[name] = (order, seed_feature)
 
 PEOPLE = [
     # email, first, last, credentials, profession, role label
@@ -83,19 +105,9 @@ def seed() -> list[tuple[str, str]]:
                 orgs.add_to_team(clinical, m)
             elif m.user.email.startswith("frontdesk"):
                 orgs.add_to_team(admin_team, m)
-    from meetings.demo import seed_meetings
-
     db.session.flush()
-    seed_meetings(users, practice, provider, now)
-    from courses.demo import seed_courses
-
-    courses = seed_courses(users, provider, now)
-    from lms.credits.demo import seed_credits
-
-    db.session.flush()
-    seed_credits(users, courses, now)
-    from lms.training.demo import seed_training
-
-    db.session.flush()
-    seed_training(users["manager@demo.continuum.test"], practice, now)
+    world = DemoWorld(users=users, practice=practice, provider=provider, now=now)
+    for _order, seeder in sorted(_seeders.values(), key=lambda item: item[0]):
+        seeder(world)
+        db.session.flush()
     return [(email, role) for email, *_, role in PEOPLE]

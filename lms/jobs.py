@@ -10,7 +10,7 @@ import importlib
 import logging
 from typing import Callable
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 
 from lms import unit_of_work
 
@@ -39,8 +39,16 @@ def get_queue(app: Flask | None = None):
 def enqueue(func: Callable, *args, job_timeout: int = 300, retries: int = 3):
     """Run ``func(*args)`` in a worker, or now in this process when no Redis is configured.
 
-    Call it after the request's commit: a worker must find the rows the job names.
+    Inside a request the job is handed to the commit point and queued once the request's work
+    is committed (a worker must find the rows the job names); a rolled-back request queues nothing.
     """
+    if has_request_context():
+        unit_of_work.after_commit(_enqueue_now, func, args, job_timeout, retries)
+        return None
+    return _enqueue_now(func, args, job_timeout, retries)
+
+
+def _enqueue_now(func: Callable, args: tuple, job_timeout: int, retries: int):
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         try:

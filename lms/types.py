@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from collections.abc import Iterable
+
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -34,6 +36,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def enum_type(values: Iterable[str], name: str, length: int = 20) -> Enum:
+    """A status or kind from a closed list: stored as text, refused by a CHECK constraint in the
+    database (``ck_<table>_<name>``) and by SQLAlchemy before it gets there."""
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=length, validate_strings=True)
 
 
 def utcnow() -> datetime:

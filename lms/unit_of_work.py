@@ -57,3 +57,12 @@ def init_app(app: Flask) -> None:
     def _roll_back_on_exception(error: BaseException | None) -> None:
         if error is not None:
             rollback()
+
+
+def refuse(message: str, back: str, category: str = "danger"):
+    """The one error path of a form post: undo the request's work, say why, and go back."""
+    from flask import flash, redirect
+
+    rollback()
+    flash(message, category)
+    return redirect(back)

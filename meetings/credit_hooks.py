@@ -12,7 +12,8 @@ from lms.types import utcnow
 from meetings.attendance import live_credit_hours, total_minutes
 from meetings.models import Meeting
 from meetings.services import has_evaluation
-from meetings.tracking import accredited_windows, credible_spans, intersect
+from meetings.tracking import accredited_windows, attendance_report, credible_spans, intersect
+from meetings.tracking import attendance_summary as _summary
 
 
 def _live(meeting_id: int) -> Meeting | None:
@@ -66,3 +67,15 @@ def participation(learner_id: int, meeting_id: int, *, now: datetime | None = No
         details={"per_type": per_type if qualifies else {k: Decimal("0.00") for k in per_type},
                  "min_minutes": meeting.min_credit_minutes},
     )
+
+
+def attendance_summary(learner_id: int, meeting_id: int, *, now: datetime | None = None):
+    return _summary(meeting_id, learner_id, now=now)
+
+
+def attendees(meeting_id: int, *, now: datetime) -> list[int]:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        return []
+    rows = attendance_report(meeting, now=now, include_absent=False)
+    return [int(r.key[1:]) for r in rows if r.key.startswith("u") and r.key[1:].isdigit()]

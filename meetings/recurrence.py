@@ -37,8 +37,3 @@ def current_or_next(occ: list[Interval], now: datetime) -> Interval | None:
             return (start, end)
     return None
 
-
-def last_started(occ: list[Interval], now: datetime) -> Interval:
-    """The most recent occurrence that has started (the first one if none has)."""
-    started = [o for o in occ if o[0] <= now]
-    return started[-1] if started else occ[0]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, or_, select
 
+from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.cache import LocalCache
 from lms.extensions import db
@@ -30,7 +31,7 @@ from meetings.recurrence import MAX_OCCURRENCES, current_or_next, occurrences
 MAX_DURATION = timedelta(hours=12)
 
 
-class MeetingError(Exception):
+class MeetingError(RuleViolation):
     """A scheduling or meeting rule was broken; the message is for the user."""
 
     field: str | None = None
@@ -118,10 +119,6 @@ def is_invited(user, meeting: Meeting) -> bool:
     team_ids = [t.team_id for t in meeting.teams]
     return bool(team_ids) and db.session.scalar(select(exists().where(
         TeamMember.membership_id == m.id, TeamMember.team_id.in_(team_ids)))) or False
-
-
-def can_view(user, meeting: Meeting) -> bool:
-    return can_host(user, meeting) or is_invited(user, meeting)
 
 
 def invited_users(meeting: Meeting) -> list[User]:
@@ -316,15 +313,6 @@ def cancel_meeting(actor: User, meeting: Meeting, *, now: datetime) -> None:
     meeting.ical_sequence += 1
     meeting.updated_at = now
     record(actor, "meeting.cancel", meeting, now=now, org_id=meeting.org_id)
-
-
-def end_meeting(actor: User, meeting: Meeting, *, now: datetime) -> None:
-    """The host ends the meeting: every interval still open is closed now."""
-    from meetings.tracking import close_open_intervals
-
-    meeting.ended_at = now
-    close_open_intervals(meeting, now)
-    record(actor, "meeting.end", meeting, now=now, org_id=meeting.org_id)
 
 
 def current_occurrence(meeting: Meeting, now: datetime) -> tuple[datetime, datetime] | None:

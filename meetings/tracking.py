@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms.activities import AttendanceSummary
+from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.extensions import db
 from lms.users.models import User
@@ -21,12 +23,11 @@ from meetings.recurrence import occurrences
 
 log = logging.getLogger(__name__)
 
-SIGNED_SOURCES = ("webhook", "event_sync")
 EVIDENCE_RANK = {k: i for i, k in enumerate(["verified", "observed", "host_confirmed", "self_reported",
                                               "acknowledged"])}
 
 
-class AttendanceError(Exception):
+class AttendanceError(RuleViolation):
     pass
 
 
@@ -63,8 +64,6 @@ def apply_event(event: jitsi.AttendanceEvent, *, source: str, now: datetime) -> 
         rebuild_signed_intervals(meeting, source)
     return True
 
-
-_ORDER = {"PARTICIPANT_JOINED": 0, "muc-occupant-joined": 0, "PARTICIPANT_LEFT": 1, "muc-occupant-left": 1}
 
 
 def _kind(row: JitsiEvent) -> str:
@@ -285,6 +284,13 @@ def close_open_intervals(meeting: Meeting, now: datetime) -> None:
         iv.left_at = max(iv.left_at, iv.joined_at)
 
 
+def end_meeting(actor: User, meeting: Meeting, *, now: datetime) -> None:
+    """The host ends the meeting: every interval still open is closed now."""
+    meeting.ended_at = now
+    close_open_intervals(meeting, now)
+    record(actor, "meeting.end", meeting, now=now, org_id=meeting.org_id)
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
@@ -384,26 +390,6 @@ def credible_spans(meeting: Meeting, user_id: int, now: datetime) -> list[Interv
     return merged_spans(credible_intervals(meeting.id, user_id), meeting, now)
 
 
-@dataclass(frozen=True)
-class AttendanceSummary:
-    """What a certificate of attendance needs (the certificates package renders and stores it)."""
-
-    meeting_id: int
-    user_id: int
-    title: str
-    organisation: str
-    category: str
-    starts_at: datetime
-    ends_at: datetime
-    timezone: str
-    first_join: datetime | None
-    last_leave: datetime | None
-    minutes: int
-    evidence: str
-    acknowledged_minutes: bool
-    attended: bool
-
-
 def attendance_summary(meeting_id: int, user_id: int, *, now: datetime | None = None) -> AttendanceSummary | None:
     """One person's attendance of one meeting; None if the meeting does not exist.
 
@@ -421,7 +407,7 @@ def attendance_summary(meeting_id: int, user_id: int, *, now: datetime | None = 
     credible = total_minutes(credible_spans(meeting, user_id, now))
     attended = credible > 0 or bool(ack and meeting.ack_counts_as_attendance)
     return AttendanceSummary(
-        meeting_id=meeting.id, user_id=user_id, title=meeting.title, organisation=meeting.org.name,
+        meeting_id=meeting.id, user_id=user_id, org_id=meeting.org_id, title=meeting.title, organisation=meeting.org.name,
         category=meeting.category_label, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         timezone=meeting.timezone, first_join=row.first_join if row else None,
         last_leave=row.last_leave if row else None, minutes=credible,

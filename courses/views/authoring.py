@@ -18,6 +18,7 @@ from courses.models import Course
 from courses.views.common import actor, confirm, editor_context, flash_errors, now, page_number, per_page, run
 from lms.credits.models import CreditType
 from lms.extensions import db
+from lms.unit_of_work import refuse
 from lms.forms import choices
 from lms.permissions import get_org_or_404
 
@@ -61,10 +62,7 @@ def create(org_id: int):
     try:
         course = authoring.create_course(actor(), org, details, now=now())
     except authoring.CourseError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("courses.manage", org_id=org.id))
-    db.session.commit()
+        return refuse(str(exc), url_for("courses.manage", org_id=org.id))
     flash("Course created. Add its content, disclosures and credit, then submit it for review.", "success")
     return redirect(url_for("courses.edit", course_id=course.id))
 
@@ -83,10 +81,8 @@ def edit(course_id: int):
         try:
             authoring.update_details(actor(), course, _details(form), now=now())
         except authoring.CourseError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Details saved.", "success")
             return redirect(url_for("courses.edit", course_id=course.id))
     designation = DesignationForm()

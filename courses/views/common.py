@@ -12,6 +12,7 @@ from courses.forms import ConfirmForm
 from courses.models import Course
 from courses.services import LearningError, load_version
 from lms.extensions import db
+from lms.unit_of_work import refuse
 from lms.types import utcnow
 
 
@@ -42,21 +43,15 @@ def actor():
 
 
 def run(action, *, back: str, done: str | None = None):
-    """Call a service, commit once, and go back; rule violations become a flashed message."""
+    """Call a service and go back (the request commits once); a rule violation is undone and flashed."""
     try:
         result = action()
     except LookupError:
-        db.session.rollback()
         abort(404)
     except PublishRefused as exc:
-        db.session.rollback()
-        flash("Not yet: " + " ".join(exc.problems), "danger")
-        return redirect(back)
+        return refuse("Not yet: " + " ".join(exc.problems), back)
     except (CourseError, LearningError) as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(back)
-    db.session.commit()
+        return refuse(str(exc), back)
     if done:
         flash(done, "success")
     return result if result is not None and hasattr(result, "status_code") else redirect(back)

@@ -17,7 +17,9 @@ from courses.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from courses.views.common import KnownPage, actor, flash_errors, now, page_number, per_page, run
 from lms.activities import FORMATS
 from lms.credits.models import CreditType
+from lms import unit_of_work
 from lms.extensions import db
+from lms.unit_of_work import refuse
 from lms.users.models import PROFESSIONS
 
 
@@ -97,10 +99,7 @@ def retake(course_id: int):
     try:
         retakes.retake(actor(), enrolment, now=now())
     except services.LearningError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return redirect(back)
-    db.session.commit()
+        return refuse(str(exc), back, "warning")
     flash("Your retake has started. Your earlier completions, credit and certificates are kept.", "success")
     return redirect(url_for("courses.resume", course_id=course.id))
 
@@ -171,7 +170,6 @@ def lesson(course_id: int, lesson_id: int):
     version = services.load_version(enrolment.version_id)
     lesson = _lesson_in(version, lesson_id)
     progress = services.view_lesson(enrolment, lesson, now=now())
-    db.session.commit()
     done = services.done_lesson_ids(enrolment)
     attempts = services.attempts_for(enrolment, lesson.quiz) if lesson.quiz else []
     previous, following = _neighbours(version, lesson)
@@ -201,7 +199,6 @@ def position(course_id: int, lesson_id: int):
         row = services.record_position(enrolment, lesson, position=at, duration=duration, now=now())
     except services.LearningError:
         abort(400)
-    db.session.commit()
     return jsonify(position=row.position_seconds, furthest=row.furthest_seconds,
                    completed=row.completed_at is not None, course_completed=enrolment.completed_at is not None)
 
@@ -220,10 +217,7 @@ def start_attempt(course_id: int, lesson_id: int):
     try:
         attempt = services.start_attempt(enrolment, lesson.quiz, now=now())
     except services.LearningError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return redirect(back)
-    db.session.commit()
+        return refuse(str(exc), back, "warning")
     return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
 
 
@@ -250,14 +244,12 @@ def attempt(course_id: int, attempt_id: int):
             try:
                 services.submit_attempt(attempt, answers, now=now())
             except services.AttemptAlreadySubmitted:
-                db.session.rollback()
+                unit_of_work.rollback()  # a second tab's submit: show the first one's result
                 return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
             except services.LearningError as exc:
-                db.session.rollback()
                 form.form_errors.append(str(exc))
                 status = 422
             else:
-                db.session.commit()
                 return redirect(url_for("courses.attempt", course_id=course.id, attempt_id=attempt.id))
         else:
             status = 422

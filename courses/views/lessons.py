@@ -88,10 +88,7 @@ def add_lesson(course_id: int, module_id: int):
     except LookupError:
         abort(404)
     except authoring.CourseError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(back)
-    db.session.commit()
+        return refuse(str(exc), back)
     return redirect(url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson.id))
 
 
@@ -117,10 +114,8 @@ def edit_lesson(course_id: int, lesson_id: int):
         except UploadRefused as exc:
             form.embed_url.errors.append(str(exc))
         except authoring.CourseError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Lesson saved.", "success")
             return redirect(url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson.id))
     quiz_form = QuizSettingsForm(obj=lesson.quiz) if lesson.quiz else None

@@ -48,7 +48,6 @@ def set_user_disabled(user_id: int, action: str):
     elif ConfirmForm().validate_on_submit():
         set_disabled(current_user._get_current_object(), user, action == "disable", now=utcnow(),
                      ip=request.remote_addr)
-        db.session.commit()
         flash(f"{user.email} is {action}d.", "success")
     return redirect(url_for("admin.users"))
 

@@ -60,7 +60,3 @@ class ChangePasswordForm(ResetPasswordForm):
 class ResendVerificationForm(FlaskForm):
     email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField("Send a new link")
-
-
-class LogoutForm(FlaskForm):
-    submit = SubmitField("Log out")

@@ -9,13 +9,14 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from lms.extensions import db
 from lms.users.models import PROFESSIONS, User, new_session_nonce
 
 
-class AuthError(Exception):
+class AuthError(RuleViolation):
     """Base for account rule violations; ``str(exc)`` is safe to show the user."""
 
 

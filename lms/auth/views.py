@@ -62,7 +62,6 @@ def register():
         except auth.AuthError as exc:
             form.profession.errors.append(str(exc))
         else:
-            db.session.commit()
             jobs.enqueue(send_verification_email, user.id)
             return redirect(url_for("auth.check_email", email=user.email))
     return render_template("lms/auth/register.html", form=form), 200 if not form.errors else 422
@@ -81,7 +80,6 @@ def verify_email(token: str):
     except auth.InvalidToken as exc:
         flash(str(exc), "danger")
         return redirect(url_for("auth.resend_verification"))
-    db.session.commit()
     flash("Your email address is confirmed. You can log in now.", "success")
     return redirect(url_for("auth.login", email=user.email))
 
@@ -124,7 +122,6 @@ def login():
             _record_failure(form.email.data, "sso required" if refusals else "invalid credentials")
         else:
             sign_in(user, method="password", remember=form.remember.data)
-            db.session.commit()
             return redirect(next_url or url_for("main.dashboard"))
     return render_template("lms/auth/login.html", form=form, next=next_url), 200 if not form.errors else 401
 
@@ -143,7 +140,6 @@ def logout():
         # Only this browser's session ends; the sessions page signs out everywhere.
         sessions.end_session(current_user._get_current_object(), row, now=utcnow(), reason="sign-out",
                              ip=request.remote_addr)
-        db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -181,7 +177,6 @@ def reset_password(token: str):
             flash(str(exc), "danger")
             return redirect(url_for("auth.forgot_password"))
         else:
-            db.session.commit()
             logout_user()
             flash("Your password is changed and every other session is signed out. Log in with the new one.",
                   "success")
@@ -202,7 +197,6 @@ def change_password():
         except auth.WeakPassword as exc:
             form.password.errors.extend(exc.problems)
         else:
-            db.session.commit()
             # Every earlier cookie is now void; give this browser a fresh session.
             sign_in(user, method="password")
             flash("Your password is changed. Other devices have been signed out.", "success")

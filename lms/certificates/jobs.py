@@ -11,9 +11,11 @@ from email.utils import formatdate, make_msgid
 from flask import current_app, render_template
 from sqlalchemy import select
 
+from lms import unit_of_work
 from lms.certificates import services, storage
 from lms.certificates.models import BulkRun, Certificate
 from lms.credits.models import CreditEntry
+from lms import activities
 from lms.extensions import db
 from lms.jobs import enqueue
 from lms.mail import deliver
@@ -51,14 +53,7 @@ def bulk_targets(kind: str, activity_id: int) -> list[tuple[str, int]]:
         CreditEntry.activity_kind == kind, CreditEntry.activity_id == activity_id,
         CreditEntry.kind == "claim").distinct()).all()
     targets = [("credit", learner_id) for learner_id in sorted(set(learners))]
-    if kind == "meeting":
-        from meetings.models import Meeting
-        from meetings.tracking import attendance_report
-
-        meeting = db.session.get(Meeting, activity_id)
-        if meeting is not None:
-            rows = attendance_report(meeting, now=utcnow(), include_absent=False)
-            targets += [("attendance", int(r.key[1:])) for r in rows if r.key.startswith("u") and r.key[1:].isdigit()]
+    targets += [("attendance", learner_id) for learner_id in activities.attendees(kind, activity_id, now=utcnow())]
     return targets
 
 
@@ -72,7 +67,7 @@ def run_bulk(run_id: int) -> None:
     else:
         items = [("email", c.id) for c in current_certificates(run.activity_kind, run.activity_id)]
     run.status, run.total, run.done, run.failed = "running", len(items), 0, 0
-    db.session.commit()
+    unit_of_work.commit()
     for what, ident in items:
         try:
             if what == "credit":
@@ -81,14 +76,14 @@ def run_bulk(run_id: int) -> None:
                 services.issue_attendance_certificate(ident, run.activity_id, now=utcnow())
             else:
                 send_certificate(db.session.get(Certificate, ident))
-            db.session.commit()
+            unit_of_work.commit()
             run.done += 1
         except Exception:  # noqa: BLE001 - one person's failure must not stop the others
-            db.session.rollback()
+            unit_of_work.rollback()
             log.exception("bulk run %s: %s %s failed", run_id, what, ident)
             run = db.session.get(BulkRun, run_id)
             run.failed += 1
-        db.session.commit()
+        unit_of_work.commit()
     run.status, run.finished_at = "finished", utcnow()
 
 

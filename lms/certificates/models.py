@@ -8,10 +8,11 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, utcnow
+from lms.types import UTCDateTime, enum_type, utcnow
 
 KINDS = {"credit": "Certificate of credit", "attendance": "Certificate of attendance"}
 STATUSES = ("valid", "superseded", "revoked")
+RUN_STATUSES = ("queued", "running", "finished")
 PAGE_SIZES = {"Letter": "US Letter (landscape)", "A4": "A4 (landscape)"}
 
 
@@ -95,7 +96,7 @@ class Certificate(db.Model):
     activity_id: Mapped[int] = mapped_column(Integer)
     provider_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default="valid")
+    status: Mapped[str] = mapped_column(enum_type(STATUSES, "certificate_status", 16), default="valid")
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     template_version_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_template_version.id"))
     template_ref: Mapped[str] = mapped_column(String(60))  # "builtin:credit/1" or "template:<id>/v<n>"
@@ -140,7 +141,7 @@ class BulkRun(db.Model):
     activity_kind: Mapped[str] = mapped_column(String(16))
     activity_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(16))  # "issue" or "email"
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, finished
+    status: Mapped[str] = mapped_column(enum_type(RUN_STATUSES, "run_status", 16), default="queued")
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms.errors import RuleViolation
 from lms import activities
 from lms.activities import FORMATS
 from lms.audit.services import record
@@ -28,7 +29,7 @@ from lms.security import external_url
 from lms.users.models import User
 
 
-class CertificateError(Exception):
+class CertificateError(RuleViolation):
     """A certificate rule was broken; ``str(exc)`` is the message for the person."""
 
 
@@ -106,13 +107,10 @@ def credit_content(learner: User, kind: str, activity_id: int) -> dict | None:
 
 def attendance_content(learner: User, meeting_id: int, *, now: datetime) -> tuple[dict, int | None]:
     """What a certificate of attendance says, from the meeting's own attendance summary."""
-    from meetings.models import Meeting
-    from meetings.tracking import attendance_summary
-
-    summary = attendance_summary(meeting_id, learner.id, now=now)
+    summary = activities.attendance_summary("meeting", learner.id, meeting_id, now=now)
     if summary is None or not summary.attended or summary.minutes <= 0:
         raise NotAttended("There is no attendance on record for you at this meeting.")
-    org_id = db.session.scalar(select(Meeting.org_id).where(Meeting.id == meeting_id))
+    org_id = summary.org_id
     zone = _zone(summary.timezone)
     start, end = summary.starts_at.astimezone(zone), summary.ends_at.astimezone(zone)
     content = {

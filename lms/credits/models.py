@@ -10,7 +10,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, utcnow
+from lms.types import UTCDateTime, enum_type, utcnow
 
 
 class CreditType(db.Model):
@@ -60,7 +60,7 @@ class CreditEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(enum_type(ENTRY_KINDS, "entry_kind", 16))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("credit_entry.id"), index=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     activity_kind: Mapped[str] = mapped_column(String(16))  # "course", "meeting" or "external"

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms import mail
+from lms import unit_of_work
 from lms.credits import services as credits
 from lms.credits.models import ReminderLog, Requirement
-from lms.credits.requirement_views import rule_for
+from lms.credits.services import rule_for
 from lms.credits.requirements import progress
 from lms.extensions import db
 from lms.security import external_url
@@ -43,7 +44,7 @@ def send_requirement_reminders(now: datetime) -> int:
         p = progress(rule_for(requirement), credits.ledger_lines(credits.transcript(learner.id)), today)
         if p.met or not log_once(learner.id, "requirement", requirement.id, today):
             continue
-        db.session.commit()  # the log line first: a crash after it never sends twice
+        unit_of_work.commit()  # the log line first: a crash after it never sends twice
         mail.send(learner.email, f"{p.days_left} days left: {requirement.name}", "requirement_reminder",
                   user=learner, requirement=requirement, progress=p, fmt=credits.fmt,
                   link=external_url("credits.requirements"))

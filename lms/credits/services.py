@@ -14,11 +14,12 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from lms.errors import RuleViolation
 from lms import activities
 from lms.activities import FORMATS, ActivityInfo, Participation
 from lms.audit.services import record
-from lms.credits.models import CreditEntry, CreditType, ExternalCredit
-from lms.credits.requirements import LedgerLine
+from lms.credits.models import CreditEntry, CreditType, ExternalCredit, Requirement
+from lms.credits.requirements import LedgerLine, Rule, progress
 from lms.extensions import db
 from lms.users.models import PROFESSIONS, User
 
@@ -26,7 +27,7 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000")
 
 
-class CreditError(Exception):
+class CreditError(RuleViolation):
     """A credit rule was broken; ``str(exc)`` is the message for the learner."""
 
 
@@ -364,3 +365,22 @@ def add_external_credit(learner: User, data: ExternalCreditData, *, now: datetim
     )
     _insert_once(entry, credit_type)
     return external
+
+
+def rule_for(requirement: Requirement) -> Rule:
+    return Rule(
+        total_required=Decimal(requirement.total_required), cycle_start=requirement.cycle_start,
+        cycle_end=requirement.cycle_end, credit_types=frozenset(requirement.credit_types or ()),
+        topic_minimums={k: Decimal(v) for k, v in (requirement.topic_minimums or {}).items()},
+        one_time=requirement.one_time,
+    )
+
+
+def requirement_progress(learner_id: int, today: date):
+    """Each of the learner's requirements with its progress (two queries in all)."""
+    requirements = db.session.scalars(select(Requirement).where(Requirement.learner_id == learner_id)
+                                      .order_by(Requirement.cycle_end.is_(None), Requirement.cycle_end)).all()
+    if not requirements:
+        return []
+    lines = ledger_lines(transcript(learner_id))
+    return [(r, progress(rule_for(r), lines, today)) for r in requirements]

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+
+from lms import unit_of_work
+from lms.errors import RuleViolation
 
 MESSAGES = {
     400: ("Bad request", "The form could not be read. Go back, reload the page and try again."),
@@ -32,3 +37,20 @@ def register_error_handlers(app: Flask) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, handle)
+
+    @app.errorhandler(RuleViolation)
+    def refused(error: RuleViolation):
+        """A rule a view did not catch: nothing is kept, and the person sees why where they were."""
+        unit_of_work.rollback()
+        if _wants_json():
+            return jsonify(error="Cannot process", message=str(error)), 422
+        flash(str(error), "danger")
+        return redirect(_back())
+
+
+def _back() -> str:
+    """The page the person came from, if it is on this site; else their dashboard."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("main.dashboard")

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from flask import get_template_attribute, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import text
 
-from lms.cache import LocalCache
 from lms.extensions import db
 from lms.main import bp
+from lms.main.dashboard import render_parts
 from lms.permissions import active_memberships
 from lms.types import utcnow
 
@@ -17,11 +16,6 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     return render_template("lms/main/index.html")
-
-
-# The learner's own parts of the dashboard (courses, licence requirements, profile gaps), rendered
-# once per user, dashboard version and day: nothing in them is shared, nothing holds a form.
-_learner_parts = LocalCache(4096)
 
 
 def _profile_gaps(user) -> list[str]:
@@ -36,28 +30,12 @@ def _profile_gaps(user) -> list[str]:
     ]
 
 
-def _learner_parts_for(user, now) -> tuple[list[str], Markup, Markup]:
-    from courses.services import dashboard_for
-    from lms.credits.requirement_views import requirement_progress
-
-    board = get_template_attribute("courses/_dashboard.html", "learner_dashboard")
-    return (_profile_gaps(user), board(dashboard_for(user, now)),
-            Markup(render_template("lms/main/_requirements_card.html",
-                                   requirements=requirement_progress(user.id, now.date()))))
-
-
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    from lms.training.views import dashboard_block
-
     user = current_user._get_current_object()
-    now = utcnow()
-    profile_gaps, board_html, requirements_html = _learner_parts.get_or_make(
-        (user.id, user.dashboard_version, now.date()), lambda: _learner_parts_for(user, now))
-    return render_template("lms/main/dashboard.html", memberships=active_memberships(user), profile_gaps=profile_gaps,
-                           board_html=board_html, requirements_html=requirements_html,
-                           required_training=dashboard_block(user))
+    return render_template("lms/main/dashboard.html", memberships=active_memberships(user),
+                           profile_gaps=_profile_gaps(user), parts=render_parts(user, utcnow()))
 
 
 @bp.route("/policy")

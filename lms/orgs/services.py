@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.extensions import db
 from lms.orgs.models import ORG_KINDS, ROLES, Invitation, Membership, Organisation, Team, TeamMember
 from lms.users.models import User
 
 
-class OrgError(ValueError):
+class OrgError(RuleViolation, ValueError):
     pass
 
 

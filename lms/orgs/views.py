@@ -46,7 +46,6 @@ def create():
         org = services.create_organisation(current_user._get_current_object(), name=form.name.data,
                                            kind=form.kind.data, timezone=form.timezone.data, now=utcnow(),
                                            ip=request.remote_addr)
-        db.session.commit()
         flash(f"{org.name} is created and you are its manager.", "success")
         return redirect(url_for("orgs.show", org_id=org.id))
     for errors in form.errors.values():
@@ -101,7 +100,6 @@ def change_role(org_id: int, membership_id: int):
         except services.OrgError as exc:
             flash(str(exc), "danger")
         else:
-            db.session.commit()
             flash(f"{m.user.full_name} is now {m.role_label.lower()}.", "success")
     return redirect(url_for("orgs.members", org_id=org.id))
 
@@ -118,7 +116,6 @@ def set_active(org_id: int, membership_id: int, action: str):
         except services.OrgError as exc:
             flash(str(exc), "danger")
         else:
-            db.session.commit()
             flash(f"{m.user.full_name} is {action}d. Their records are kept.", "success")
     return redirect(url_for("orgs.members", org_id=org.id))
 
@@ -134,7 +131,6 @@ def invite(org_id: int):
         invitation, token = services.invite(current_user._get_current_object(), org, email=form.email.data,
                                             role=form.role.data, team=team, now=utcnow(),
                                             max_age_days=current_app.config["INVITATION_MAX_AGE_DAYS"])
-        db.session.commit()
         jobs.enqueue(send_invitation_email, invitation.id, token)
         flash(f"Invitation sent to {invitation.email}.", "success")
     else:
@@ -151,7 +147,6 @@ def revoke_invitation(org_id: int, invitation_id: int):
     invitation = get_in_org_or_404(Invitation, invitation_id, org)
     if ConfirmForm().validate_on_submit():
         services.revoke_invitation(invitation, now=utcnow())
-        db.session.commit()
         flash(f"The invitation to {invitation.email} is withdrawn.", "info")
     return redirect(url_for("orgs.members", org_id=org.id))
 
@@ -172,7 +167,6 @@ def accept_invitation(token: str):
         except services.OrgError as exc:
             flash(str(exc), "danger")
         else:
-            db.session.commit()
             flash(f"Welcome to {invitation.org.name}.", "success")
             return redirect(url_for("orgs.show", org_id=invitation.org_id))
     return render_template("lms/orgs/invitation.html", invitation=invitation, form=form)
@@ -189,7 +183,6 @@ def teams(org_id: int):
         except services.OrgError as exc:
             form.name.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Team created.", "success")
             return redirect(url_for("orgs.teams", org_id=org.id))
     return render_template("lms/orgs/teams.html", org=org, form=form), 422 if form.errors else 200
@@ -208,7 +201,6 @@ def team(org_id: int, team_id: int):
     form.membership_id.choices = choices((m.id, m.user.full_name) for m in candidates if m.id not in in_team)
     if form.validate_on_submit():
         services.add_to_team(team, get_in_org_or_404(Membership, form.membership_id.data, org))
-        db.session.commit()
         flash("Added to the team.", "success")
         return redirect(url_for("orgs.team", org_id=org.id, team_id=team.id))
     members = [m for m in candidates if m.id in in_team]
@@ -225,6 +217,5 @@ def remove_team_member(org_id: int, team_id: int, membership_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.remove_from_team(team, m)
-    db.session.commit()
     flash("Removed from the team.", "info")
     return redirect(url_for("orgs.team", org_id=org.id, team_id=team.id))

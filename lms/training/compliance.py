@@ -293,9 +293,6 @@ _matrices = LocalCache(32)
 _mine = LocalCache(4096)
 
 
-def clear_caches() -> None:
-    _matrices.clear()
-    _mine.clear()
 
 
 def training_versions(org_ids) -> dict[int, int]:

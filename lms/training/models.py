@@ -22,9 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, utcnow
+from lms.types import UTCDateTime, enum_type, utcnow
 
 ITEM_KINDS = {"course": "Course", "minutes": "Meeting minutes to acknowledge"}
+IMPORT_STATUSES = ("preview", "applied", "discarded")
 TARGET_KINDS = {"org": "Everyone in the organisation", "team": "A team", "job_title": "A job title",
                 "person": "One person"}
 BASES = {"completion": "counted from each completion", "fixed": "on fixed dates from the first due date"}
@@ -43,7 +44,7 @@ class Assignment(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    item_kind: Mapped[str] = mapped_column(String(16))
+    item_kind: Mapped[str] = mapped_column(enum_type(ITEM_KINDS, "item_kind", 16))
     course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     target_kind: Mapped[str] = mapped_column(String(16))
@@ -113,7 +114,7 @@ class RosterImport(db.Model):
     file_sha256: Mapped[str] = mapped_column(String(64))
     rows: Mapped[list] = mapped_column(JSON, default=list)
     errors: Mapped[list] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="preview")  # preview, applied, discarded
+    status: Mapped[str] = mapped_column(enum_type(IMPORT_STATUSES, "import_status", 16), default="preview")
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     summary: Mapped[dict | None] = mapped_column(JSON)
 
@@ -141,7 +142,7 @@ class TrainingRecord(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    item_kind: Mapped[str] = mapped_column(String(16))
+    item_kind: Mapped[str] = mapped_column(enum_type(ITEM_KINDS, "item_kind", 16))
     course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
     completed_on: Mapped[date] = mapped_column(Date)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from lms import mail
+from lms import unit_of_work
 from lms.credits.reminders import log_once
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation
@@ -64,7 +65,7 @@ def send_training_reminders(now: datetime) -> tuple[int, int]:
                 continue
             if not log_once(person.user_id, f"training_{kind}", cell.assignment.id, today):
                 continue
-            db.session.commit()
+            unit_of_work.commit()
             user = db.session.get(User, person.user_id)
             if user is None or not user.is_active:
                 continue
@@ -90,7 +91,7 @@ def _send_digests(org: Organisation, m: compliance.Matrix, people: dict, today) 
     for manager in managers:
         if manager.id in opted or not manager.is_active or not log_once(manager.id, "training_digest", org.id, today):
             continue
-        db.session.commit()
+        unit_of_work.commit()
         mail.send(manager.email, f"Training compliance this week: {org.name}", "training_digest", user=manager,
                   org=org, m=m, problems=problems[:100], more=max(len(problems) - 100, 0),
                   link=external_url("training.dashboard", org_id=org.id), settings=external_url("training.settings"))

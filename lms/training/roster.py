@@ -24,6 +24,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.csvexport import FORMULA_PREFIXES
 from lms.extensions import db
@@ -37,7 +38,7 @@ COLUMNS = {"name", "first name", "last name", "email", "role", "team", "professi
 _PROFESSION_LOOKUP = {**{k: k for k in PROFESSIONS}, **{v.casefold(): k for k, v in PROFESSIONS.items()}}
 
 
-class RosterFileError(ValueError):
+class RosterFileError(RuleViolation, ValueError):
     """The whole file is refused (encoding, size, missing columns)."""
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 
 from courses.models import Course
+from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, Team
@@ -22,7 +23,7 @@ from lms.users.models import User
 from meetings.models import Meeting
 
 
-class TrainingError(ValueError):
+class TrainingError(RuleViolation, ValueError):
     pass
 
 
@@ -168,7 +169,7 @@ def set_opt_out(user: User, value: bool, *, now: datetime) -> None:
 def start_course(user: User, a: Assignment, *, due_on: date | None, now: datetime):
     """Enrol ``user`` in an assigned course through the courses package's ``assign`` (so the course
     shows as assigned, with its due date, and the disclosures come before the content)."""
-    from courses import services as courses
+    from courses import retakes as courses
 
     if a.item_kind != "course":
         raise TrainingError("This item is not a course.")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.extensions import db
 from lms.users.identifiers import US_STATES, birth_day_problem, nabp_problem, npi_problem
 from lms.users.models import PROFESSIONS, BoardCertification, Licence, User
 
 
-class ProfileError(ValueError):
+class ProfileError(RuleViolation, ValueError):
     pass
 
 

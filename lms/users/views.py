@@ -37,7 +37,6 @@ def profile():
         except services.ProfileError as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Profile saved.", "success")
             return redirect(url_for("users.profile"))
     return _render(form=form, status=422 if form.errors or form.form_errors else 200)
@@ -54,7 +53,6 @@ def add_licence():
         except services.ProfileError as exc:
             form.number.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Licence added.", "success")
             return redirect(url_for("users.profile") + "#licences")
     return _render(licence_form=form, status=422)
@@ -67,7 +65,6 @@ def delete_licence(licence_id: int):
     if licence is None or licence.user_id != current_user.id or not DeleteForm().validate_on_submit():
         abort(404)
     db.session.delete(licence)
-    db.session.commit()
     flash("Licence removed.", "info")
     return redirect(url_for("users.profile") + "#licences")
 
@@ -83,7 +80,6 @@ def add_board():
         except services.ProfileError as exc:
             form.diplomate_id.errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Board certification added.", "success")
             return redirect(url_for("users.profile") + "#boards")
     return _render(board_form=form, status=422)
@@ -96,7 +92,6 @@ def delete_board(board_id: int):
     if cert is None or cert.user_id != current_user.id or not DeleteForm().validate_on_submit():
         abort(404)
     db.session.delete(cert)
-    db.session.commit()
     flash("Board certification removed.", "info")
     return redirect(url_for("users.profile") + "#boards")
 
@@ -118,7 +113,6 @@ def delete_account():
             form.password.errors.append("The password is not correct.")
         else:
             services.anonymise_account(user, now=utcnow(), ip=request.remote_addr)
-            db.session.commit()
             logout_user()
             flash("Your account is deleted. Your credit records are kept, anonymised, as accreditors require.",
                   "info")

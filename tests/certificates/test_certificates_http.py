@@ -117,6 +117,8 @@ def test_a_certificate_of_attendance_states_the_minutes_attended(make_client, db
     assert browser.get(f"/certificates/attendance/{meeting.id}").status_code == 200
     response = browser.post(f"/certificates/attendance/{meeting.id}")
     assert response.status_code == 302
+    response = browser.get(response.location)  # issued once the request committed: the page sends you on
+    assert response.status_code == 302
     certificate_path = response.location
     page = browser.get(certificate_path)
     assert page.status_code == 200

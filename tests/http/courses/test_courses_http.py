@@ -326,13 +326,13 @@ def test_completion_shows_ready_to_claim(client, db, provider):
 
 
 def test_an_assigned_learner_reads_the_disclosures_before_the_content(client, db, provider):
-    from courses import services
+    from courses import retakes, services
     from lms.types import utcnow
 
     org, educator = provider
     course = make_course(org, author=educator)
     learner = make_user()
-    services.assign(educator, learner, course, due_on=None, now=utcnow())
+    retakes.assign(educator, learner, course, due_on=None, now=utcnow())
     client.login(learner)
     lesson = course.current_version.lessons[0]
     response = client.get(f"/courses/{course.id}/lessons/{lesson.id}")

@@ -193,8 +193,8 @@ def test_an_open_attempt_from_an_earlier_round_cannot_be_submitted(db):
 def test_assigning_a_completed_course_again_starts_a_retake(db):
     course = _course()
     manager, learner = make_user(), make_user()
-    enrolment = _finish(services.assign(manager, learner, course, due_on=date(2026, 12, 31), now=NOW), NOW)
-    again = services.assign(manager, learner, course, due_on=date(2027, 12, 31), now=YEAR_LATER)
+    enrolment = _finish(retakes.assign(manager, learner, course, due_on=date(2026, 12, 31), now=NOW), NOW)
+    again = retakes.assign(manager, learner, course, due_on=date(2027, 12, 31), now=YEAR_LATER)
     assert again.id == enrolment.id and (again.round, again.completed_at, again.due_on) == (2, None, date(2027, 12, 31))
     board = services.dashboard_for(learner, YEAR_LATER)
     assert [r.done for r in board["assigned"]] == [0]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from courses import authoring, catalog, content, reports, services, workflow
+from courses import authoring, catalog, content, reports, retakes, services, workflow
 from courses.authoring import CourseDetails, add_months
 from courses.credit_hooks import activity_info, participation
 from courses.models import QuizAttempt
@@ -409,7 +409,7 @@ def test_a_course_for_everyone_matches_any_profession_filter(db):
 def test_an_assigned_course_has_a_due_date_and_shows_the_disclosures_first(db):
     course = make_course(now=NOW)
     manager, learner = make_user(), make_user()
-    enrolment = services.assign(manager, learner, course, due_on=date(2026, 12, 31), now=NOW)
+    enrolment = retakes.assign(manager, learner, course, due_on=date(2026, 12, 31), now=NOW)
     assert enrolment.assigned_by_id == manager.id and enrolment.disclosures_seen_at is None
     board = services.dashboard_for(learner, NOW)
     assert [r.enrolment.due_on for r in board["assigned"]] == [date(2026, 12, 31)]

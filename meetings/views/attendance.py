@@ -19,7 +19,7 @@ from lms.users.models import User
 from meetings import bp, jitsi, services, tracking
 from meetings.forms import AttendanceForm, ConfirmForm, EvaluationForm, PresenceForm, VoidForm
 from meetings.models import AttendanceInterval, Meeting
-from meetings.views import _me, get_meeting_or_404
+from meetings.views.common import actor, get_meeting_or_404
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,12 @@ def add_attendance(meeting_id: int):
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data)
         try:
-            tracking.add_attendance(_me(), meeting, user, joined_at=_utc(meeting, form.joined.data),
+            tracking.add_attendance(actor(), meeting, user, joined_at=_utc(meeting, form.joined.data),
                                     left_at=_utc(meeting, form.left.data), note=form.note.data, now=utcnow(),
                                     ip=request.remote_addr)
         except tracking.AttendanceError as exc:
             flash(str(exc), "danger")
         else:
-            db.session.commit()
             flash("Attendance recorded as confirmed by the host.", "success")
     else:
         for errors in form.errors.values():
@@ -109,11 +108,10 @@ def confirm_attendance(meeting_id: int, interval_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        tracking.confirm_interval(_me(), iv, now=utcnow(), ip=request.remote_addr)
+        tracking.confirm_interval(actor(), iv, now=utcnow(), ip=request.remote_addr)
     except tracking.AttendanceError as exc:
         flash(str(exc), "warning")
     else:
-        db.session.commit()
         flash("Attendance confirmed.", "success")
     return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
 
@@ -126,11 +124,10 @@ def void_attendance(meeting_id: int, interval_id: int):
     form = VoidForm()
     if form.validate_on_submit():
         try:
-            tracking.void_interval(_me(), iv, note=form.note.data, now=utcnow(), ip=request.remote_addr)
+            tracking.void_interval(actor(), iv, note=form.note.data, now=utcnow(), ip=request.remote_addr)
         except tracking.AttendanceError as exc:
             flash(str(exc), "danger")
         else:
-            db.session.commit()
             flash("The interval is struck out; the audit log keeps the change.", "success")
     else:
         flash("Give a reason for striking out attendance.", "danger")
@@ -147,11 +144,10 @@ def presence(meeting_id: int):
     if not form.validate_on_submit():
         return jsonify(error="bad request"), 400
     try:
-        tracking.browser_event(_me(), meeting, form.event.data, now=utcnow(),
+        tracking.browser_event(actor(), meeting, form.event.data, now=utcnow(),
                                participant_id=form.participant_id.data or "")
     except tracking.AttendanceError:
         return jsonify(error="unknown event"), 400
-    db.session.commit()
     return "", 204
 
 
@@ -168,11 +164,10 @@ def evaluation(meeting_id: int):
                                        met_objectives=int(form.met_objectives.data),
                                        free_of_bias=int(form.free_of_bias.data), comments=form.comments.data or "")
         try:
-            services.submit_evaluation(_me(), meeting, data, now=utcnow())
+            services.submit_evaluation(actor(), meeting, data, now=utcnow())
         except services.MeetingError as exc:
             flash(str(exc), "warning")
         else:
-            db.session.commit()
             flash("Thank you: your evaluation is recorded.", "success")
             return redirect(url_for("meetings.show", meeting_id=meeting.id))
     status = 422 if form.errors else 200
@@ -208,7 +203,6 @@ def jaas_webhook():
     except jitsi.WebhookRejected:
         return jsonify(error="malformed"), 400
     applied = tracking.apply_event(event, source="webhook", now=now)
-    db.session.commit()
     return jsonify(status="applied" if applied else "duplicate"), 200
 
 
@@ -226,5 +220,4 @@ def prosody_event(kind: str):
     except (jitsi.WebhookRejected, ValueError, TypeError):
         return jsonify(error="malformed"), 400
     applied = tracking.apply_event(event, source="event_sync", now=utcnow())
-    db.session.commit()
     return jsonify(status="applied" if applied else "duplicate"), 200

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lms import jobs
 from lms.extensions import db
+from lms.unit_of_work import refuse
 from lms.forms import choices
 from lms.orgs import services as orgs
 from lms.orgs.forms import ConfirmForm
@@ -74,7 +75,6 @@ def assignments(org_id: int):
         except services.TrainingError as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             late = " The due date is in the past: it shows as overdue at once." if a.due_on < utcnow().date() else ""
             flash(f"{a.title} is assigned to {a.target_label.lower() if a.target_kind == 'org' else a.target_label}."
                   + late, "success")
@@ -101,7 +101,6 @@ def edit_assignment(org_id: int, assignment_id: int):
         except services.TrainingError as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash(f"{a.title} for {a.target_label} is updated.", "success")
             return redirect(url_for("training.assignments", org_id=org.id))
     return render_template("lms/training/assignment_edit.html", org=org, a=a, form=form), 422 if form.errors else 200
@@ -115,7 +114,6 @@ def remove_assignment(org_id: int, assignment_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.remove_assignment(current_user._get_current_object(), a, now=utcnow())
-    db.session.commit()
     flash(f"{a.title} is no longer required of {a.target_label}. Completion records are kept.", "info")
     return redirect(url_for("training.assignments", org_id=org.id))
 
@@ -137,7 +135,6 @@ def roster_upload(org_id: int):
         except roster.RosterFileError as exc:
             file_error = str(exc)
         else:
-            db.session.commit()
             return redirect(url_for("training.roster_preview", org_id=org.id, import_id=imp.id))
     recent = db.session.scalars(select(RosterImport).where(RosterImport.org_id == org.id)
                                 .order_by(RosterImport.id.desc()).limit(10)).all()
@@ -176,7 +173,6 @@ def roster_apply(org_id: int, import_id: int, action: str):
     if action == "discard":
         if imp.status == "preview":
             imp.status = "discarded"
-            db.session.commit()
         flash("The upload is discarded; nothing was imported.", "info")
         return redirect(url_for("training.roster_upload", org_id=org.id))
     try:
@@ -184,7 +180,6 @@ def roster_apply(org_id: int, import_id: int, action: str):
     except roster.RosterNotReady as exc:
         flash(str(exc), "danger")
         return redirect(url_for("training.roster_preview", org_id=org.id, import_id=imp.id))
-    db.session.commit()
     if summary["create"] or summary["add"]:
         jobs.enqueue(send_roster_emails, imp.id, current_user.id)
     changed = summary["create"] + summary["add"] + summary["update"]
@@ -207,7 +202,6 @@ def roster_add(org_id: int):
         if not problems:
             imp = roster.single(current_user._get_current_object(), org, row, now=utcnow())
             summary = roster.apply(current_user._get_current_object(), imp, now=utcnow())
-            db.session.commit()
             if summary["create"] or summary["add"]:
                 jobs.enqueue(send_roster_emails, imp.id, current_user.id)
                 flash(f"{form.name.data} is added to the staff and told by email.", "success")
@@ -250,7 +244,6 @@ def record_completion(org_id: int, membership_id: int):
     except services.TrainingError as exc:
         flash(str(exc), "danger")
         return back
-    db.session.commit()
     flash(f"Completion recorded for {m.user.full_name}.", "success")
     return back
 
@@ -263,7 +256,6 @@ def void_record(org_id: int, record_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.void_record(current_user._get_current_object(), record, now=utcnow())
-    db.session.commit()
     flash("The recorded completion is withdrawn (it stays in the history, marked void).", "info")
     m = db.session.scalar(select(Membership).where(Membership.org_id == org.id, Membership.user_id == record.user_id))
     return redirect(url_for("training.person", org_id=org.id, membership_id=m.id) if m else
@@ -285,10 +277,7 @@ def deactivate_leavers(org_id: int):
             if m.deactivated_at is None:
                 orgs.set_active(actor, m, False, now=utcnow(), ip=request.remote_addr)
     except orgs.OrgError as exc:
-        db.session.rollback()
-        flash(f"{exc} Nobody was deactivated.", "danger")
-    else:
-        db.session.commit()
-        flash(f"{len(leavers)} leaver{'' if len(leavers) == 1 else 's'} deactivated. Their training records are kept.",
+        return refuse(f"{exc} Nobody was deactivated.", url_for("orgs.members", org_id=org.id))
+    flash(f"{len(leavers)} leaver{'' if len(leavers) == 1 else 's'} deactivated. Their training records are kept.",
               "success")
     return redirect(url_for("orgs.members", org_id=org.id))

@@ -19,6 +19,7 @@ from lms.credits import bp
 from lms.credits import services as credits
 from lms.credits.forms import ClaimForm, DateRangeForm, ExternalCreditForm, credit_type_choices
 from lms.credits.models import CreditType, ExternalCredit
+from lms.credits.signals import credit_changed
 from lms.csvexport import csv_response
 from lms.extensions import db
 from lms.pdf import render_pdf
@@ -56,11 +57,10 @@ def claim(kind: str, activity_id: int):
     form = _claim_form(options)
     if form.validate_on_submit():
         if _claim(form, learner, kind, activity_id, options):
-            db.session.commit()
-            _after_claim(learner.id, kind, activity_id)
+            credit_changed.send(current_app._get_current_object(), learner_id=learner.id, kind=kind,
+                                activity_id=activity_id)
             flash("Your credit is recorded. It appears on your transcript.", "success")
             return redirect(url_for("credits.transcript"))
-        db.session.rollback()
     status = 422 if form.is_submitted() else 200
     return render_template("lms/credits/claim.html", info=info, part=part, options=options, form=form,
                            fmt=credits.fmt), status
@@ -101,13 +101,6 @@ def _claim(form, learner, kind: str, activity_id: int, options) -> bool:
             form.form_errors.append(str(exc))
             return False
     return True
-
-
-def _after_claim(learner_id: int, kind: str, activity_id: int) -> None:
-    """Certificates are issued after the claim commits (when the certificates package is installed)."""
-    hook = current_app.extensions.get("continuum.after_claim")
-    if hook:
-        hook(learner_id, kind, activity_id)
 
 
 def _date_range():
@@ -213,7 +206,6 @@ def external():
         except credits.CreditError as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("External credit recorded. It is marked self-reported on your transcript.", "success")
             return redirect(url_for("credits.external"))
         status = 422

@@ -16,8 +16,10 @@ from lms.credits import bp
 from lms.credits import services as credits
 from lms.credits.forms import CorrectionForm, RevocationForm
 from lms.credits.models import CreditEntry
+from lms.credits.signals import credit_changed
 from lms.csvexport import csv_response
 from lms.extensions import db
+from lms.unit_of_work import refuse
 from lms.permissions import get_org_or_404
 from lms.types import utcnow
 from lms.users.identifiers import npi_problem
@@ -98,29 +100,20 @@ def _claim_for_educator(entry_id: int) -> CreditEntry:
     return claim
 
 
-def _after_change(claim: CreditEntry) -> None:
-    """Certificates re-issue or revoke after a correction or revocation commits (when installed)."""
-    hook = current_app.extensions.get("continuum.after_credit_change")
-    if hook:
-        hook(claim.learner_id, claim.activity_kind, claim.activity_id)
-
-
 def _change_claim(entry_id: int, form, change, done: str):
-    """Apply a correction or revocation from the claims page: one commit, then the certificate hook."""
+    """Apply a correction or revocation from the claims page; certificates follow the signal."""
     claim = _claim_for_educator(entry_id)
-    if form.validate_on_submit():
-        try:
-            change(current_user._get_current_object(), claim, form)
-        except credits.CreditError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            _after_change(claim)
-            flash(done, "success")
-    else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
-    return redirect(url_for("credits.activity_claims", kind=claim.activity_kind, activity_id=claim.activity_id))
+    back = url_for("credits.activity_claims", kind=claim.activity_kind, activity_id=claim.activity_id)
+    if not form.validate_on_submit():
+        return refuse(" ".join(e for errors in form.errors.values() for e in errors), back)
+    try:
+        change(current_user._get_current_object(), claim, form)
+    except credits.CreditError as exc:
+        return refuse(str(exc), back)
+    credit_changed.send(current_app._get_current_object(), learner_id=claim.learner_id,
+                        kind=claim.activity_kind, activity_id=claim.activity_id)
+    flash(done, "success")
+    return redirect(back)
 
 
 @bp.route("/entries/<int:entry_id>/correct", methods=["POST"])

@@ -15,6 +15,7 @@ from lms.certificates.forms import AssetForm, ConfirmForm, RevokeForm, TemplateF
 from lms.certificates.models import BulkRun, Certificate, CertificateAsset, CertificateTemplate
 from lms.credits.services import NotReady, load_activity
 from lms.extensions import db
+from lms.unit_of_work import refuse
 from lms.permissions import get_org_or_404
 from lms.types import utcnow
 from lms.users.models import User
@@ -70,7 +71,7 @@ def bulk(kind: str, activity_id: int, action: str):
         running = BulkRun(org_id=org.id, activity_kind=kind, activity_id=activity_id, action=action,
                           created_by_id=current_user.id, created_at=utcnow())
         db.session.add(running)
-        db.session.commit()
+        db.session.flush()
         jobs.start_bulk(running)
     return redirect(url_for("certificates.run", run_id=running.id))
 
@@ -93,20 +94,17 @@ def revoke(certificate_id: int):
         abort(404)
     get_org_or_404(certificate.provider_org_id, "educator")
     form = RevokeForm()
+    back = url_for("certificates.activity", kind=certificate.activity_kind, activity_id=certificate.activity_id)
     if form.validate_on_submit():
         try:
             services.revoke(certificate, reason=form.reason.data, actor=current_user._get_current_object(),
                             now=utcnow())
         except services.CertificateError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash("The certificate is revoked; its code now verifies as revoked.", "success")
+            return refuse(str(exc), back)
+        flash("The certificate is revoked; its code now verifies as revoked.", "success")
     else:
         flash("Give the reason for the revocation.", "danger")
-    return redirect(url_for("certificates.activity", kind=certificate.activity_kind,
-                            activity_id=certificate.activity_id))
+    return redirect(back)
 
 
 # --- templates ---------------------------------------------------------------------------------
@@ -151,10 +149,8 @@ def templates(org_id: int):
             template = designs.create_template(current_user._get_current_object(), org, kind=form.kind.data,
                                                name=form.name.data or "", data=_data(form), now=utcnow())
         except services.CertificateError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash("Template saved as version 1. Activate it to use it for new certificates.", "success")
             return redirect(url_for("certificates.edit_template", template_id=template.id))
     if form.is_submitted():
@@ -197,10 +193,8 @@ def edit_template(template_id: int):
             version = designs.save_version(current_user._get_current_object(), template, _data(form), provider=org.name,
                                            now=utcnow())
         except services.CertificateError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash(f"Saved as version {version.number}. Certificates issued earlier keep the version that made them.",
                   "success")
             return redirect(url_for("certificates.edit_template", template_id=template.id))
@@ -217,7 +211,6 @@ def activate_template(template_id: int, action: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     designs.activate(current_user._get_current_object(), template, active=action == "activate", now=utcnow())
-    db.session.commit()
     flash("New certificates use this template." if action == "activate" else "New certificates use the default design.",
           "success")
     return redirect(url_for("certificates.edit_template", template_id=template.id))
@@ -251,11 +244,8 @@ def upload_asset(org_id: int):
             asset = designs.upload_asset(org, form.kind.data, form.image.data.read(designs.MAX_ASSET_BYTES + 1),
                                          now=utcnow())
         except services.CertificateError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(f"Uploaded {asset.kind} #{asset.id}; choose it in a template.", "success")
+            return refuse(str(exc), url_for("certificates.templates", org_id=org.id))
+        flash(f"Uploaded {asset.kind} #{asset.id}; choose it in a template.", "success")
     else:
         flash("Choose an image to upload.", "danger")
     return redirect(url_for("certificates.templates", org_id=org.id))

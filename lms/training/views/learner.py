@@ -120,19 +120,11 @@ def settings():
     form = PreferenceForm()
     if form.validate_on_submit():
         services.set_opt_out(current_user._get_current_object(), form.non_mandatory_mail_opt_out.data, now=utcnow())
-        db.session.commit()
         flash("Your notification settings are saved.", "success")
         return redirect(url_for("training.settings"))
     if request.method == "GET":
         form.non_mandatory_mail_opt_out.data = services.opted_out(current_user.id)
     return render_template("lms/training/settings.html", form=form)
-
-
-def dashboard_block(user) -> list:
-    """The learner dashboard's "My required training" rows (for ``lms.main.views``)."""
-    return compliance.my_training(user, compliance.local_today(user.timezone, utcnow()))
-
-
 
 
 @bp.route("/assignments/<int:assignment_id>/start", methods=["POST"])
@@ -152,7 +144,6 @@ def start(assignment_id: int):
     except services.TrainingError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("training.mine"))
-    db.session.commit()
     if enrolment.disclosures_seen_at is None:
         return redirect(url_for("courses.disclosures", course_id=enrolment.course_id))
     return redirect(url_for("courses.resume", course_id=enrolment.course_id))

@@ -15,6 +15,7 @@ from lms.certificates.forms import ConfirmForm, VerifyForm
 from lms.certificates.jobs import issue_attendance_job, issue_credit_job
 from lms.certificates.models import Certificate
 from lms.credits.models import CreditEntry
+from lms import activities
 from lms.extensions import db, limiter
 from lms.jobs import enqueue
 from lms.orgs.models import Organisation
@@ -84,7 +85,6 @@ def _badge_parts(certificate: Certificate):
         abort(404)
     org = db.session.get(Organisation, certificate.provider_org_id)
     key = badges.signing_key(org.id, now=utcnow())
-    db.session.commit()  # a key generated on first use is kept
     return org, key
 
 
@@ -158,23 +158,21 @@ def issue_for_claim(claim_id: int):
 @login_required
 def request_attendance(meeting_id: int):
     """A certificate of attendance with the minutes attended, for the learner's own attendance."""
-    from meetings.tracking import attendance_summary
-
-    summary = attendance_summary(meeting_id, current_user.id)
+    summary = activities.attendance_summary("meeting", current_user.id, meeting_id)
     if summary is None:
         abort(404)
     existing = services.current_certificate(current_user.id, "attendance", "meeting", meeting_id)
+    if request.method == "GET" and request.args.get("requested"):
+        if existing is not None:
+            return redirect(url_for("certificates.show", certificate_id=existing.id))
+        flash("Your certificate is being prepared; it will appear here and under My certificates.", "info")
     form = ConfirmForm()
     if form.validate_on_submit():
         if not summary.attended:
             abort(404)
         if _enqueue_safely(issue_attendance_job, current_user.id, meeting_id):
-            db.session.expire_all()
-            existing = services.current_certificate(current_user.id, "attendance", "meeting", meeting_id)
-            if existing is not None:
-                return redirect(url_for("certificates.show", certificate_id=existing.id))
-            flash("Your certificate is being prepared; it will appear under My certificates.", "success")
-            return redirect(url_for("certificates.index"))
+            # The job runs once this request commits (at once without a worker): come back for it.
+            return redirect(url_for("certificates.request_attendance", meeting_id=meeting_id, requested=1))
         flash("The certificate could not be issued just now; try again in a minute.", "danger")
     return render_template("certificates/attendance.html", summary=summary, existing=existing, form=form)
 

@@ -19,37 +19,15 @@ from lms.permissions import get_org_or_404, membership, is_admin
 from lms.security import external_url
 from lms.types import utcnow
 from lms.users.models import User
-from meetings import bp, ical, jitsi, pages, services
+from meetings import bp, ical, jitsi, pages, services, tracking
 from meetings.forms import CREDIT_CODES, ActionItemForm, ConfirmForm, MeetingForm, MinutesForm
 from meetings.jobs import send_cancellations, send_invitations
 from meetings.models import ActionItem, Meeting
+from meetings.views.common import actor, get_meeting_or_404, meeting_and_hosting
 
 
 def _page() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
-def get_meeting_or_404(meeting_id: int, *, host: bool = False) -> Meeting:
-    """Outside the organisation: 404. Inside it but not invited (or not a host when ``host``): 403."""
-    return _meeting_and_hosting(meeting_id, host=host)[0]
-
-
-def _meeting_and_hosting(meeting_id: int, *, host: bool = False) -> tuple[Meeting, bool]:
-    """``get_meeting_or_404``, with whether the user hosts it (checked once, then reused by the page)."""
-    # Every access check reads the co-hosts: kept per meeting stamp (services.meeting_people), not loaded.
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    if not is_admin(current_user) and membership(current_user, meeting.org_id) is None:
-        abort(404)
-    hosting = services.can_host(current_user, meeting)
-    if not hosting and (host or not services.is_invited(current_user, meeting)):
-        abort(403)
-    return meeting, hosting
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 @bp.record_once
@@ -82,7 +60,7 @@ def _helpers():
 def index():
     now = utcnow()
     past = request.args.get("when") == "past"
-    query = services.visible_meetings_query(_me()).options(joinedload(Meeting.org), joinedload(Meeting.host))
+    query = services.visible_meetings_query(actor()).options(joinedload(Meeting.org), joinedload(Meeting.host))
     if past:
         query = query.where(Meeting.series_ends_at < now).order_by(Meeting.starts_at.desc(), Meeting.id.desc())
     else:
@@ -102,8 +80,7 @@ def index():
 def rotate_feed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    token = services.rotate_feed_token(_me(), now=utcnow())
-    db.session.commit()
+    token = services.rotate_feed_token(actor(), now=utcnow())
     # Shown once, on the next page only; the database keeps just its hash.
     session["meetings_feed_url"] = external_url("meetings.feed", token=token)
     flash("Your new calendar feed address is below. Any earlier address no longer works.", "success")
@@ -115,8 +92,7 @@ def rotate_feed():
 def revoke_feed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.revoke_feed(_me())
-    db.session.commit()
+    services.revoke_feed(actor())
     flash("Your calendar feed is switched off.", "success")
     return redirect(url_for("meetings.index"))
 
@@ -195,12 +171,11 @@ def new(org_id: int):
         form.start.data, form.end.data = start, start + timedelta(hours=1)
     if form.validate_on_submit():
         try:
-            meeting = services.schedule_meeting(_me(), org, _data(form), now=utcnow())
+            meeting = services.schedule_meeting(actor(), org, _data(form), now=utcnow())
         except services.MeetingError as exc:
             _form_error(form, exc)
         else:
             meeting_id = meeting.id  # read before the commit: the job must not wait on this request
-            db.session.commit()
             job_queue.enqueue(send_invitations, meeting_id, "invite")
             flash("The meeting is scheduled and invitations are on their way.", "success")
             return redirect(url_for("meetings.show", meeting_id=meeting_id))
@@ -229,11 +204,10 @@ def edit(meeting_id: int):
             getattr(form, f"credit_{d.credit_type_code}").data = d.max_credits
     if form.validate_on_submit():
         try:
-            removed = services.update_meeting(_me(), meeting, _data(form), now=utcnow())
+            removed = services.update_meeting(actor(), meeting, _data(form), now=utcnow())
         except services.MeetingError as exc:
             _form_error(form, exc)
         else:
-            db.session.commit()
             job_queue.enqueue(send_invitations, meeting_id, "update")
             if removed:
                 job_queue.enqueue(send_cancellations, meeting_id, *sorted(removed))
@@ -250,11 +224,10 @@ def cancel(meeting_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.cancel_meeting(_me(), meeting, now=utcnow())
+        services.cancel_meeting(actor(), meeting, now=utcnow())
     except services.MeetingError as exc:
         flash(str(exc), "warning")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    db.session.commit()
     job_queue.enqueue(send_invitations, meeting_id, "cancel")
     flash("The meeting is cancelled; invitees are told and their calendars updated.", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
@@ -266,9 +239,9 @@ def cancel(meeting_id: int):
 @bp.route("/<int:meeting_id>")
 @login_required
 def show(meeting_id: int):
-    meeting, hosting = _meeting_and_hosting(meeting_id)
+    meeting, hosting = meeting_and_hosting(meeting_id)
     now = utcnow()
-    me = _me()
+    me = actor()
     can_join, join_reason = services.join_window(meeting, now, current_app.config["MEETING_JOIN_EARLY_MINUTES"])
     items = pages.action_items(meeting)
     mine = pages.learner_state(meeting, me)
@@ -317,7 +290,7 @@ def room(meeting_id: int):
     if not can_join:
         flash(reason, "info")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    me = _me()
+    me = actor()
     moderator = services.is_moderator(me, meeting)
     occurrence = services.current_occurrence(meeting, now) or (meeting.starts_at, meeting.ends_at)
     token = jitsi.mint_token(jitsi.TokenUser(id=str(me.id), name=me.full_name, email=me.email, moderator=moderator),
@@ -343,8 +316,7 @@ def end(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id, host=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.end_meeting(_me(), meeting, now=utcnow())
-    db.session.commit()
+    tracking.end_meeting(actor(), meeting, now=utcnow())
     flash("The meeting has ended. The attendance report is ready.", "success")
     return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
 
@@ -358,8 +330,7 @@ def save_minutes(meeting_id: int):
     meeting = get_meeting_or_404(meeting_id, host=True)
     form = MinutesForm()
     if form.validate_on_submit():
-        services.save_minutes(_me(), meeting, form.minutes.data or "", now=utcnow())
-        db.session.commit()
+        services.save_minutes(actor(), meeting, form.minutes.data or "", now=utcnow())
         flash("Minutes saved.", "success")
     else:
         for error in form.minutes.errors:
@@ -376,12 +347,11 @@ def add_action(meeting_id: int):
     form.owner_id.validate_choice = False
     if form.validate_on_submit():
         try:
-            services.add_action_item(_me(), meeting, text=form.text.data, owner_id=form.owner_id.data,
+            services.add_action_item(actor(), meeting, text=form.text.data, owner_id=form.owner_id.data,
                                      due_on=form.due_on.data, now=utcnow())
         except services.MeetingError as exc:
             flash(str(exc), "danger")
         else:
-            db.session.commit()
             flash("Action added.", "success")
     else:
         for errors in form.errors.values():
@@ -402,7 +372,6 @@ def toggle_action(meeting_id: int, item_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_action_item_done(item, item.done_at is None, now=utcnow())
-    db.session.commit()
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#actions")
 
 
@@ -413,13 +382,11 @@ def acknowledge(meeting_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.acknowledge_minutes(_me(), meeting, now=utcnow())
+        services.acknowledge_minutes(actor(), meeting, now=utcnow())
     except services.MeetingError as exc:
         flash(str(exc), "warning")
     else:
-        db.session.commit()
         flash("You have read and signed the minutes.", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#meeting-minutes")
 
 
-from meetings import attendance_views as _attendance_views  # noqa: E402,F401

@@ -16,30 +16,11 @@ from lms.credits import services as credits
 from lms.credits.forms import CustomRequirementForm, TemplateRequirementForm, credit_type_choices
 from lms.credits.models import CreditType, Requirement
 from lms.credits.requirement_templates import BY_CODE, TEMPLATES
-from lms.credits.requirements import Rule, progress
+from lms.credits.services import requirement_progress, rule_for
 from lms.extensions import db
 from lms.forms import choices
 from lms.orgs.forms import ConfirmForm
 from lms.types import utcnow
-
-
-def rule_for(requirement: Requirement) -> Rule:
-    return Rule(
-        total_required=Decimal(requirement.total_required), cycle_start=requirement.cycle_start,
-        cycle_end=requirement.cycle_end, credit_types=frozenset(requirement.credit_types or ()),
-        topic_minimums={k: Decimal(v) for k, v in (requirement.topic_minimums or {}).items()},
-        one_time=requirement.one_time,
-    )
-
-
-def requirement_progress(learner_id: int, today: date):
-    """Each of the learner's requirements with its progress (two queries in all)."""
-    requirements = db.session.scalars(select(Requirement).where(Requirement.learner_id == learner_id)
-                                      .order_by(Requirement.cycle_end.is_(None), Requirement.cycle_end)).all()
-    if not requirements:
-        return []
-    lines = credits.ledger_lines(credits.transcript(learner_id))
-    return [(r, progress(rule_for(r), lines, today)) for r in requirements]
 
 
 def _forms():
@@ -93,7 +74,6 @@ def add_template_requirement():
                 cycle_end=end, total_required=template.total, credit_types=list(template.credit_types),
                 topic_minimums={k: str(v) for k, v in template.topic_minimums.items()}, one_time=template.one_time,
                 source=template.source, created_at=utcnow()))
-            db.session.commit()
             flash(f"Tracking {template.name}.", "success")
             return redirect(url_for("credits.requirements"))
     return _render(template_form, custom_form, 422)
@@ -122,7 +102,6 @@ def add_custom_requirement():
                     credit_types=[f.credit_types.data] if f.credit_types.data else [],
                     topic_minimums={f.topic.data: str(hours)} if hours else {}, one_time=f.one_time.data,
                     source="Defined by you", created_at=utcnow()))
-                db.session.commit()
                 flash("Requirement added.", "success")
                 return redirect(url_for("credits.requirements"))
     return _render(template_form, custom_form, 422)
@@ -135,6 +114,5 @@ def delete_requirement(requirement_id: int):
     if requirement is None or requirement.learner_id != current_user.id or not ConfirmForm().validate_on_submit():
         abort(404)
     db.session.delete(requirement)
-    db.session.commit()
     flash("Requirement removed. Your credit records are unchanged.", "info")
     return redirect(url_for("credits.requirements"))

@@ -1,0 +1,3 @@
+"""Meeting views: scheduling, the room and minutes (meetings), attendance and live credit (attendance)."""
+
+from meetings.views import attendance, meetings  # noqa: F401
