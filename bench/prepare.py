@@ -1,7 +1,7 @@
 """Create, migrate and seed a benchmark database unless it is already seeded.
 
 ``python -m bench.prepare --database-url URL [--preset large]``: for PostgreSQL the database is
-created when missing; then ``flask db upgrade`` and ``flask lms seed-scale`` run against it, and
+created when missing; then ``flask db upgrade`` and ``python -m bench.seed`` run against it, and
 the seeding time is printed. A database already holding the scale dataset is left as it is.
 """
 
@@ -59,7 +59,8 @@ def main() -> int:
     env.setdefault("SECRET_KEY", "bench-seeding-key-" + "x" * 32)
     subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
     started = time.perf_counter()
-    subprocess.run([flask, "lms", "seed-scale", "--preset", args.preset], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "bench.seed", "--database-url", args.database_url, "--preset", args.preset],
+                   cwd=ROOT, env=env, check=True)
     print(f"seeded {args.preset} in {time.perf_counter() - started:.0f} s (wall, including start-up)")
     return 0
 

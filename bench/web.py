@@ -1,9 +1,8 @@
 """Benchmark Continuum's key pages against the framework floor, on SQLite and PostgreSQL.
 
-Set-up (once): ``apt-get install -y wrk`` (Debian's wrk 4.1), then seed a migrated database::
+Set-up (once): ``apt-get install -y wrk`` (Debian's wrk 4.1), then migrate and seed a database::
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench flask db upgrade
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench flask lms seed-scale --preset large
+    python -m bench.prepare --database-url postgresql://postgres@127.0.0.1:5432/bench --preset large
 
 Run (``make bench`` does this for the URLs in BENCH_DATABASE_URLS)::
 
@@ -12,11 +11,21 @@ Run (``make bench`` does this for the URLs in BENCH_DATABASE_URLS)::
 
 For each database it starts gunicorn (``lms/gunicorn_conf.py``, sync workers) on 127.0.0.1 serving
 ``bench.floor_app:app`` (the real app plus the floor route), logs in through the real login form
-(CSRF token and all) as several seeded learners and their manager, checks every page answers 200,
-then drives each page with wrk for a fixed time (warm-up first), every request with
-``Connection: close``. Traffic goes to 127.0.0.1 only, and each wrk run stops by itself. It prints
-req/s, p50 and p95 per page and the ratio of each page's throughput to the floor's, and writes
-JSON to ``bench/results/``.
+as one learner and the managers, and signs session cookies (with the server's secret, exactly as a
+login would) for ``--learners`` distinct seeded learners (1,000 by default: each learner is seen
+about once per run, as on a Monday morning, so nothing kept per user is ever warm; ``--learners 8``
+is the old warm-cache run). It checks the pages answer 200, then drives each page with wrk for a
+fixed time (warm-up first), every request with ``Connection: close``, cycling through the learners.
+
+Then the mixed run (``--no-mixed`` skips it): the learner pages (dashboard, course page, transcript,
+meeting page, catalog) driven together read-only, then again while a second wrk sends about 10% of
+all requests as the writes a learner makes on an unfinished course (video heartbeats, and opening a
+text lesson, which records progress). The reads' figures are reported on their own, so "mixed
+reads within 20% of read-only" can be checked.
+
+Traffic goes to 127.0.0.1 only, and each wrk run stops by itself. It prints req/s, p50 and p95
+per page and the ratio of each page's throughput to the floor's, and writes JSON to
+``bench/results/``.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -49,15 +58,29 @@ PASSWORD = "continuum-scale-2026"
 # which a real browser (which keeps the new cookie) would pay once, not on every request.
 USER_AGENT = "continuum-bench/1 (wrk)"
 # Targets the issue sets (2 cores, PostgreSQL, large preset, 16 connections).
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.6
 TARGET_P95_MS = 100.0
+MIXED_WRITE_SHARE = 0.10  # of all requests in the mixed run
+MIXED_READS_WITHIN = 0.20  # mixed reads' throughput within 20% of read-only
+
+
+@dataclass(frozen=True)
+class Target:
+    path: str
+    cookie: str = ""
+    method: str = "GET"
+    csrf: str = ""  # sent as X-CSRFToken
+    body: str = ""  # JSON
 
 
 @dataclass
 class Page:
     name: str
-    targets: list[tuple[str, str]]  # (path, cookie header)
+    targets: list  # of Target, or (path, cookie) pairs
     result: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.targets = [t if isinstance(t, Target) else Target(*t) for t in self.targets]
 
 
 def _venv_bin(name: str) -> str:
@@ -72,9 +95,9 @@ def _sqlalchemy_url(url: str) -> str:
 class Server:
     """gunicorn on 127.0.0.1 with the production config file, stopped on exit."""
 
-    def __init__(self, database_url: str, port: int, workers: int, log: Path):
+    def __init__(self, database_url: str, port: int, workers: int, log: Path, secret: str):
         self.base = f"http://127.0.0.1:{port}"
-        env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secrets.token_urlsafe(48),
+        env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secret,
                    CONTINUUM_ENV="production", SESSION_COOKIE_SECURE="0", RATELIMIT_ENABLED="0",
                    GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=str(workers), GUNICORN_WORKER_CLASS="sync",
                    GUNICORN_MAX_REQUESTS="0", GUNICORN_LOG_LEVEL="warning", PYTHONPATH=str(ROOT),
@@ -125,45 +148,103 @@ def login(base: str, email: str) -> str:
 
 
 def discover(database_url: str, learners: int) -> dict:
-    """Pick the seeded people and objects each page is driven with (read-only queries)."""
+    """Pick the seeded people and objects each page is driven with (read-only, set-based queries)."""
     engine = create_engine(_sqlalchemy_url(database_url))
     with engine.connect() as conn:
         tag = conn.scalar(text("SELECT slug FROM organisation WHERE slug LIKE '%-provider-1' ORDER BY id LIMIT 1"))
         if not tag:
-            raise SystemExit(f"{database_url} holds no scale dataset: run `flask lms seed-scale` first")
+            raise SystemExit(f"{database_url} holds no scale dataset: run `python -m bench.prepare` first")
         tag = tag[: -len("-provider-1")]
         domain = f"@{tag}.continuum.test"
-        # Learners of the largest workplace (the hospital system) who have completed something.
+        org_id = conn.scalar(text("SELECT id FROM organisation WHERE slug = :slug"), {"slug": f"{tag}-workplace-1"})
+        meeting = conn.scalar(text("SELECT id FROM meeting WHERE org_id = :o AND ended_at IS NOT NULL "
+                                   "ORDER BY starts_at DESC LIMIT 1"), {"o": org_id})
+        # Learners of the largest workplace (the hospital system) who have completed something, with
+        # their first enrolment (the course page) and an unfinished one (the mixed run's writes).
         rows = conn.execute(text(
-            "SELECT u.id, u.email, m.org_id FROM \"user\" u JOIN membership m ON m.user_id = u.id "
-            "JOIN organisation o ON o.id = m.org_id "
-            "WHERE o.slug = :slug AND m.role = 'member' AND m.deactivated_at IS NULL "
+            "SELECT u.id, u.email, "
+            " (SELECT e.course_id FROM enrolment e WHERE e.user_id = u.id ORDER BY e.id LIMIT 1), "
+            " (SELECT e.id FROM enrolment e WHERE e.user_id = u.id AND e.completed_at IS NULL "
+            "  ORDER BY e.id LIMIT 1) "
+            "FROM \"user\" u JOIN membership m ON m.user_id = u.id "
+            "WHERE m.org_id = :org AND m.role = 'member' AND m.deactivated_at IS NULL "
             "AND EXISTS (SELECT 1 FROM enrolment e WHERE e.user_id = u.id AND e.completed_at IS NOT NULL) "
-            "ORDER BY u.id LIMIT :n"), {"slug": f"{tag}-workplace-1", "n": learners}).all()
-        people = []
-        for uid, email, org_id in rows:
-            course = conn.scalar(text("SELECT course_id FROM enrolment WHERE user_id = :u ORDER BY id LIMIT 1"),
-                                 {"u": uid})
-            meeting = conn.scalar(text("SELECT id FROM meeting WHERE org_id = :o AND ended_at IS NOT NULL "
-                                       "ORDER BY starts_at DESC LIMIT 1"), {"o": org_id})
-            people.append({"email": email, "course": course, "meeting": meeting})
+            "ORDER BY u.id LIMIT :n"), {"org": org_id, "n": learners}).all()
+        open_ids = [r[3] for r in rows if r[3] is not None]
+        lessons: dict[int, tuple] = {}
+        if open_ids:
+            for enrolment_id, course_id, lesson_id, kind in conn.execute(text(
+                    "SELECT e.id, e.course_id, l.id, l.kind FROM enrolment e JOIN lesson l ON l.version_id = e.version_id "
+                    "WHERE e.id IN (SELECT value FROM json_each(:ids)) ORDER BY e.id, l.position"
+                    if conn.dialect.name == "sqlite" else
+                    "SELECT e.id, e.course_id, l.id, l.kind FROM enrolment e JOIN lesson l ON l.version_id = e.version_id "
+                    "WHERE e.id = ANY(:ids) ORDER BY e.id, l.position"),
+                    {"ids": json.dumps(open_ids) if conn.dialect.name == "sqlite" else open_ids}):
+                course, text_lesson, video = lessons.get(enrolment_id, (course_id, None, None))
+                if kind == "video" and video is None:
+                    video = lesson_id
+                elif kind == "text" and text_lesson is None:
+                    text_lesson = lesson_id
+                lessons[enrolment_id] = (course, text_lesson, video)
+        people = [{"id": uid, "email": email, "course": course, "meeting": meeting,
+                   "open": lessons.get(open_id)} for uid, email, course, open_id in rows]
         topics = [t for (t,) in conn.execute(text(
             "SELECT value FROM course_tag WHERE kind = 'topic' GROUP BY value ORDER BY count(*) DESC LIMIT 8"))]
         manager = conn.scalar(text("SELECT u.email FROM \"user\" u JOIN membership m ON m.user_id = u.id "
-                                   "JOIN organisation o ON o.id = m.org_id WHERE o.slug = :slug AND m.role = 'manager'"),
-                              {"slug": f"{tag}-workplace-1"})
-        org_id = conn.scalar(text("SELECT id FROM organisation WHERE slug = :slug"), {"slug": f"{tag}-workplace-1"})
+                                   "WHERE m.org_id = :o AND m.role = 'manager' ORDER BY u.id LIMIT 1"), {"o": org_id})
         big_staff = conn.scalar(text("SELECT count(*) FROM membership WHERE org_id = :o"), {"o": org_id})
         practice = conn.execute(text(
             "SELECT o.id, u.email, (SELECT count(*) FROM membership x WHERE x.org_id = o.id) FROM organisation o "
             "JOIN membership m ON m.org_id = o.id AND m.role = 'manager' JOIN \"user\" u ON u.id = m.user_id "
-            "WHERE o.slug = :slug"), {"slug": f"{tag}-workplace-2"}).first()
+            "WHERE o.slug = :slug ORDER BY u.id LIMIT 1"), {"slug": f"{tag}-workplace-2"}).first()
         codes = []
         if conn.dialect.has_table(conn, "certificate"):
-            codes = [c for (c,) in conn.execute(text("SELECT code FROM certificate ORDER BY id LIMIT 16"))]
+            codes = [c for (c,) in conn.execute(text("SELECT code FROM certificate ORDER BY id LIMIT 64"))]
     engine.dispose()
+    if len(people) < learners:
+        print(f"note: only {len(people)} seeded learners qualify (asked for {learners})", file=sys.stderr)
     return {"tag": tag, "domain": domain, "people": people, "topics": topics, "manager": manager, "org_id": org_id,
             "big_staff": big_staff, "codes": codes, "practice": tuple(practice) if practice else None}
+
+
+def sign_sessions(database_url: str, secret: str, user_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """A session cookie and CSRF token per user, signed with the server's secret by the app itself:
+    what the real login form would set (``login_user`` and Flask-WTF's token), without paying a
+    password hash per learner. Returns {user id: (Cookie header value, CSRF token)}."""
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "SECRET_KEY", "CONTINUUM_ENV", "CONTINUUM_INSTANCE")}
+    os.environ.update(DATABASE_URL=database_url, SECRET_KEY=secret, CONTINUUM_ENV="production",
+                      CONTINUUM_INSTANCE=tempfile.mkdtemp(prefix="continuum-bench-sign-"))
+    try:
+        from flask import g, session
+        from flask_login import login_user
+        from flask_wtf.csrf import generate_csrf
+        from sqlalchemy import select
+
+        from bench.floor_app import create_bench_app
+        from lms.extensions import db
+        from lms.users.models import User
+
+        app = create_bench_app({"SESSION_COOKIE_SECURE": False})
+        serializer = app.session_interface.get_signing_serializer(app)
+        name = app.config["SESSION_COOKIE_NAME"]
+        out = {}
+        with app.app_context():
+            users = db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
+            for user in users:
+                with app.test_request_context("/", headers={"User-Agent": USER_AGENT},
+                                              environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+                    g.pop("csrf_token", None)  # Flask-WTF keeps the token on g, which this app context shares
+                    login_user(user)
+                    token = generate_csrf()
+                    out[user.id] = (f"{name}={serializer.dumps(dict(session))}", token)
+            db.session.remove()
+        return out
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def compliance_path(rules: dict[str, str], org_id: int) -> str | None:
@@ -180,18 +261,19 @@ def app_rules() -> dict[str, str]:
     return {r.endpoint: r.rule for r in app.url_map.iter_rules() if "GET" in r.methods}
 
 
-def build_pages(base: str, found: dict) -> tuple[list[Page], list[str]]:
+def build_pages(base: str, found: dict, sessions: dict) -> tuple[list[Page], list[str]]:
     pending = []
-    cookies = {p["email"]: login(base, p["email"]) for p in found["people"]}
-    people = found["people"]
+    people = [p for p in found["people"] if p["id"] in sessions]
+    cookie = {p["id"]: sessions[p["id"]][0] for p in people}
+    topics = found["topics"] or [""]
     pages = [
         Page("floor (50 rows, ORM + template)", [("/_bench/floor", "")]),
-        Page("catalog ?topic=", [(f"/courses/?topic={requests.utils.quote(t)}", cookies[p["email"]])
-                                 for t, p in zip(found["topics"] * 4, people * 4)][: max(len(people), 8)]),
-        Page("course page", [(f"/courses/{p['course']}", cookies[p["email"]]) for p in people]),
-        Page("learner dashboard", [("/dashboard", cookies[p["email"]]) for p in people]),
-        Page("transcript", [("/credits/transcript", cookies[p["email"]]) for p in people]),
-        Page("meeting page", [(f"/meetings/{p['meeting']}", cookies[p["email"]]) for p in people]),
+        Page("catalog ?topic=", [(f"/courses/?topic={requests.utils.quote(topics[n % len(topics)])}", cookie[p["id"]])
+                                 for n, p in enumerate(people)]),
+        Page("course page", [(f"/courses/{p['course']}", cookie[p["id"]]) for p in people]),
+        Page("learner dashboard", [("/dashboard", cookie[p["id"]]) for p in people]),
+        Page("transcript", [("/credits/transcript", cookie[p["id"]]) for p in people]),
+        Page("meeting page", [(f"/meetings/{p['meeting']}", cookie[p["id"]]) for p in people]),
     ]
     rules = app_rules()
     path = compliance_path(rules, found["org_id"])
@@ -211,14 +293,60 @@ def build_pages(base: str, found: dict) -> tuple[list[Page], list[str]]:
     return pages, pending
 
 
-def check(base: str, page: Page) -> None:
-    for path, cookie in page.targets:
-        headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
-        response = requests.get(base + path, headers=headers, allow_redirects=False, timeout=30)
+def mixed_targets(found: dict, sessions: dict) -> tuple[list[Target], list[Target]]:
+    """The mixed run's reads (each learner's five pages, interleaved) and writes (each learner with an
+    unfinished course: a video heartbeat, opening a text lesson, which records progress, and a second
+    heartbeat further on, as a player sends them)."""
+    reads, writes = [], []
+    topics = found["topics"] or [""]
+    people = [p for p in found["people"] if p["id"] in sessions]
+    for kind in range(5):
+        for n, p in enumerate(people):
+            c = sessions[p["id"]][0]
+            reads.append([Target(f"/courses/{p['course']}", c), Target("/dashboard", c),
+                          Target("/credits/transcript", c), Target(f"/meetings/{p['meeting']}", c),
+                          Target(f"/courses/?topic={requests.utils.quote(topics[n % len(topics)])}", c)][kind])
+    for step in range(3):
+        for p in people:
+            if not p["open"]:
+                continue
+            c, token = sessions[p["id"]]
+            course, text_lesson, video = p["open"]
+            if step == 1 and text_lesson:
+                writes.append(Target(f"/courses/{course}/lessons/{text_lesson}", c))
+            elif step != 1 and video:
+                writes.append(Target(f"/courses/{course}/lessons/{video}/position", c, "POST", token,
+                                     json.dumps({"position": 15 * (step + 1), "duration": 1800})))
+    return reads, writes
+
+
+def check(base: str, page: Page, sample: int = 12) -> None:
+    """A sample of the page's targets (the first few and some spread over the rest) must answer 200
+    (a write 200 or a redirect), without re-sending the session cookie on a read."""
+    step = max(1, len(page.targets) // sample)
+    for t in page.targets[:3] + page.targets[3::step]:
+        headers = {"User-Agent": USER_AGENT, **({"Cookie": t.cookie} if t.cookie else {})}
+        if t.csrf:
+            headers.update({"X-CSRFToken": t.csrf, "Content-Type": "application/json"})
+        response = requests.request(t.method, base + t.path, headers=headers, data=t.body or None,
+                                    allow_redirects=False, timeout=30)
         if response.status_code != 200:
-            raise RuntimeError(f"{page.name}: GET {path} answered {response.status_code}, not 200")
-        if cookie and "Set-Cookie" in response.headers:
-            raise RuntimeError(f"{page.name}: GET {path} re-sent the session cookie (the session changed on a read)")
+            raise RuntimeError(f"{page.name}: {t.method} {t.path} answered {response.status_code}, not 200")
+        if t.method == "GET" and t.cookie and "Set-Cookie" in response.headers:
+            raise RuntimeError(f"{page.name}: GET {t.path} re-sent the session cookie (the session changed on a read): "
+                               f"{_peek(response.headers['Set-Cookie'])} (sent {_peek(t.cookie)})")
+
+
+def _peek(cookie: str) -> str:
+    """What a session cookie holds (decoded, not verified), for error messages."""
+    import base64
+    import zlib
+
+    payload = cookie.split(";")[0].split("=", 1)[-1]
+    compressed = payload.startswith(".")
+    data = payload.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    return (zlib.decompress(raw) if compressed else raw).decode(errors="replace")
 
 
 def settle(base: str, limit_s: float = 120.0) -> None:
@@ -236,16 +364,28 @@ def settle(base: str, limit_s: float = 120.0) -> None:
         time.sleep(0.2)
 
 
-def run_wrk(base: str, page: Page, seconds: int, connections: int, threads: int) -> dict:
+def _targets_file(page: Page) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        for path, cookie in page.targets:
-            f.write(f"{path}\t{cookie}\n")
+        for t in page.targets:
+            f.write(f"{t.method}\t{t.path}\t{t.cookie}\t{t.csrf}\t{t.body}\n")
+    return f.name
+
+
+def _start_wrk(base: str, page: Page, seconds: int, connections: int, threads: int, delay_ms: int = 0):
+    name = _targets_file(page)
+    proc = subprocess.Popen(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+                             "--timeout", "30s", "-s", str(LUA), base, "--", name, USER_AGENT, str(delay_ms)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, name
+
+
+def _finish_wrk(proc, name: str, seconds: int) -> dict:
     try:
-        out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-                              "--timeout", "30s", "-s", str(LUA), base, "--", f.name, USER_AGENT],
-                             capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+        out, err = proc.communicate(timeout=seconds + 60)
     finally:
-        os.unlink(f.name)
+        os.unlink(name)
+    if proc.returncode:
+        raise RuntimeError(f"wrk failed: {err}")
     match = re.search(r"^WRK_JSON (.*)$", out, re.M)
     if not match:
         raise RuntimeError(f"no summary from wrk:\n{out}")
@@ -259,25 +399,50 @@ def run_wrk(base: str, page: Page, seconds: int, connections: int, threads: int)
             "errors": errors, "raw": raw}
 
 
+def run_wrk(base: str, page: Page, seconds: int, connections: int, threads: int) -> dict:
+    return _finish_wrk(*_start_wrk(base, page, seconds, connections, threads), seconds)
+
+
+def run_mixed(base: str, reads: Page, writes: Page, seconds: int, connections: int, threads: int,
+              read_only_rps: float, read_only_p50_ms: float) -> tuple[dict, dict]:
+    """Reads with ``connections`` connections while two more connections send writes paced (wrk's
+    ``delay``) to about ``MIXED_WRITE_SHARE`` of all requests, judged from the read-only rate."""
+    write_rps = max(read_only_rps * MIXED_WRITE_SHARE / (1 - MIXED_WRITE_SHARE), 0.5)
+    # Each write connection sends, waits for the answer (about a read's latency), then waits the delay.
+    delay_ms = max(0, int(2 * 1000 / write_rps - read_only_p50_ms))
+    writer = _start_wrk(base, writes, seconds, 2, 1, delay_ms)
+    reader = _start_wrk(base, reads, seconds, connections, threads)
+    return _finish_wrk(*reader, seconds), _finish_wrk(*writer, seconds)
+
+
 def bench_database(url: str, args) -> dict:
     label = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     found = discover(url, args.learners)
+    secret = secrets.token_urlsafe(48)
+    started = time.perf_counter()
+    sessions = sign_sessions(url, secret, [p["id"] for p in found["people"]])
+    print(f"  {label}: {len(sessions)} learner sessions signed in {time.perf_counter() - started:.1f} s",
+          file=sys.stderr, flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    server = Server(url, args.port, args.workers, RESULTS / f"gunicorn-{label.lower()}.log")
+    server = Server(url, args.port, args.workers, RESULTS / f"gunicorn-{label.lower()}.log", secret)
 
     def measure(page: Page) -> dict:
         run_wrk(server.base, page, args.warmup, args.connections, args.threads)
         settle(server.base)
         result = run_wrk(server.base, page, args.duration, args.connections, args.threads)
         settle(server.base)
-        print(f"  {label}: {page.name}: {result['rps']:.1f} req/s", file=sys.stderr, flush=True)
+        print(f"  {label}: {page.name}: {result['rps']:.1f} req/s, p95 {result['p95_ms']:.0f} ms",
+              file=sys.stderr, flush=True)
         return result
 
+    mixed = None
     try:
-        pages, pending = build_pages(server.base, found)
-        for page in pages:
+        pages, pending = build_pages(server.base, found, sessions)
+        only = [p for p in pages if not args.pages or p.name.startswith("floor")
+                or any(p.name.startswith(x) for x in args.pages)]
+        for page in only:
             check(server.base, page)
-        floor_page, key_pages = pages[0], pages[1:]
+        floor_page, key_pages = only[0], only[1:]
         # The floor runs before the first page and after every page: each page's ratio is to the mean
         # of the floor runs on either side of it, so a machine that gets busier or quieter during the
         # run (other work on a shared machine) neither flatters nor penalises a page.
@@ -285,12 +450,29 @@ def bench_database(url: str, args) -> dict:
         for page in key_pages:
             page.result = measure(page)
             floors.append(measure(floor_page))
+        if args.mixed:
+            read_list, write_list = mixed_targets(found, sessions)
+            reads, writes = Page("mixed: learner reads", read_list), Page("mixed: learner writes", write_list)
+            check(server.base, writes, sample=4)
+            run_wrk(server.base, reads, args.warmup, args.connections, args.threads)
+            settle(server.base)
+            read_only = run_wrk(server.base, reads, args.duration, args.connections, args.threads)
+            settle(server.base)
+            mixed_reads, mixed_writes = run_mixed(server.base, reads, writes, args.duration, args.connections,
+                                                  args.threads, read_only["rps"], read_only["p50_ms"])
+            settle(server.base)
+            share = mixed_writes["requests"] / max(1, mixed_writes["requests"] + mixed_reads["requests"])
+            mixed = {"read_only": _plain(read_only), "reads": _plain(mixed_reads), "writes": _plain(mixed_writes),
+                     "write_share": share, "reads_ratio": mixed_reads["rps"] / read_only["rps"] if read_only["rps"] else 0,
+                     "read_targets": len(read_list), "write_targets": len(write_list)}
+            print(f"  {label}: mixed: reads {mixed_reads['rps']:.1f} req/s vs read-only {read_only['rps']:.1f}; "
+                  f"writes {share:.0%}", file=sys.stderr, flush=True)
     finally:
         server.stop()
     rows = []
     for n, page in enumerate(key_pages):
         floor = (floors[n]["rps"] + floors[n + 1]["rps"]) / 2
-        rows.append({"page": page.name, **{k: v for k, v in page.result.items() if k != "raw"},
+        rows.append({"page": page.name, **_plain(page.result),
                      "floor_rps": floor, "ratio": page.result["rps"] / floor if floor else 0.0,
                      "targets": len(page.targets)})
     floor_rps = [f["rps"] for f in floors]
@@ -299,16 +481,20 @@ def bench_database(url: str, args) -> dict:
                "p95_ms": sorted(f["p95_ms"] for f in floors)[len(floors) // 2], "errors": sum(f["errors"] for f in floors),
                "floor_rps": None, "ratio": 1.0, "targets": 1, "runs": floor_rps}
     return {"database": label, "url": re.sub(r"//[^@/]*@", "//", url), "pending": pending,
-            "pages": [summary] + rows, "floor_runs": floor_rps, "load_average": os.getloadavg(),
+            "pages": [summary] + rows, "floor_runs": floor_rps, "load_average": os.getloadavg(), "mixed": mixed,
             "settings": {"workers": args.workers, "worker_class": "sync", "connections": args.connections,
                          "threads": args.threads, "duration_s": args.duration, "warmup_s": args.warmup,
-                         "learners": len(found["people"]), "cores": os.cpu_count()}}
+                         "learners": len(sessions), "cores": os.cpu_count()}}
+
+
+def _plain(result: dict) -> dict:
+    return {k: v for k, v in result.items() if k != "raw"}
 
 
 def table(result: dict) -> str:
     s = result["settings"]
     lines = [f"{result['database']} ({result['url']}), gunicorn {s['workers']} sync workers, wrk {s['connections']} "
-             f"connections x {s['duration_s']} s, Connection: close",
+             f"connections x {s['duration_s']} s, Connection: close, {s['learners']:,} distinct learners",
              f"{'page':<40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>7} {'errors':>7}  target",
              "-" * 92]
     for row in result["pages"]:
@@ -320,6 +506,19 @@ def table(result: dict) -> str:
     runs = ", ".join(f"{r:.0f}" for r in result["floor_runs"])
     lines.append(f"floor runs (req/s, one before the first page and one after each): {runs}; each ratio is to the "
                  f"mean of the two floor runs around the page. Load average at the end {result['load_average'][0]:.1f}")
+    mixed = result.get("mixed")
+    if mixed:
+        ro, rd, wr = mixed["read_only"], mixed["reads"], mixed["writes"]
+        ok = mixed["reads_ratio"] >= 1 - MIXED_READS_WITHIN
+        lines.append(f"mixed run ({mixed['read_targets']:,} read targets: dashboard, course, transcript, meeting, "
+                     f"catalog; {mixed['write_targets']:,} write targets: heartbeats, lesson opens)")
+        lines.append(f"  read-only  {ro['rps']:>8.1f} req/s  p50 {ro['p50_ms']:.1f} ms  p95 {ro['p95_ms']:.1f} ms  "
+                     f"errors {ro['errors']}")
+        lines.append(f"  mixed reads {rd['rps']:>7.1f} req/s  p50 {rd['p50_ms']:.1f} ms  p95 {rd['p95_ms']:.1f} ms  "
+                     f"errors {rd['errors']}  -> {mixed['reads_ratio']:.2f} of read-only "
+                     f"({'met' if ok else 'MISSED'}: within {MIXED_READS_WITHIN:.0%})")
+        lines.append(f"  writes     {wr['rps']:>8.1f} req/s  p50 {wr['p50_ms']:.1f} ms  p95 {wr['p95_ms']:.1f} ms  "
+                     f"errors {wr['errors']}  ({mixed['write_share']:.1%} of the mixed run's requests)")
     for item in result["pending"]:
         lines.append(f"pending: {item}")
     return "\n".join(lines)
@@ -335,7 +534,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
                         help="gunicorn sync workers (default 2 x cores, as lms/gunicorn_conf.py)")
-    parser.add_argument("--learners", type=int, default=8, help="distinct logged-in learners per page")
+    parser.add_argument("--learners", type=int, default=1000,
+                        help="distinct learners each page cycles through (default 1,000; 8 is a warm-cache run)")
+    parser.add_argument("--no-mixed", dest="mixed", action="store_false",
+                        help="skip the mixed run (10%% writes) and its read-only comparison")
+    parser.add_argument("--page", action="append", dest="pages", default=[],
+                        help="only pages whose name starts with this (repeatable; the floor always runs)")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
     urls = args.urls or os.environ.get("BENCH_DATABASE_URLS", "").split()

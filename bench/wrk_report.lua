@@ -1,19 +1,26 @@
--- wrk script for bench/web.py: cycles through "path<TAB>cookie" lines read from the file given
--- after "--", sends "Connection: close" and the User-Agent given after the file (the one the
--- logins used) on every request, and prints a JSON summary at the end.
+-- wrk script for bench/web.py: cycles through "method<TAB>path<TAB>cookie<TAB>csrf<TAB>body" lines
+-- read from the file given after "--", sends "Connection: close" and the User-Agent given after
+-- the file (the one the logins used) on every request, waits the delay (ms) given third before
+-- each request (the mixed run's paced writes), and prints a JSON summary at the end.
 local targets = {}
 local index = 0
 local agent = nil
+local pause = 0
 
 function init(args)
   agent = args[2]
+  pause = tonumber(args[3] or "0") or 0
   for line in io.lines(args[1]) do
-    local path, cookie = line:match("^([^\t]*)\t?(.*)$")
+    local method, path, cookie, csrf, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
     if path and #path > 0 then
-      targets[#targets + 1] = {path = path, cookie = cookie}
+      targets[#targets + 1] = {method = method, path = path, cookie = cookie, csrf = csrf, body = body}
     end
   end
   index = math.random(#targets) - 1
+end
+
+function delay()
+  return pause
 end
 
 function request()
@@ -22,7 +29,13 @@ function request()
   local headers = {["Connection"] = "close"}
   if agent and #agent > 0 then headers["User-Agent"] = agent end
   if t.cookie and #t.cookie > 0 then headers["Cookie"] = t.cookie end
-  return wrk.format("GET", t.path, headers)
+  local body = nil
+  if t.csrf and #t.csrf > 0 then
+    headers["X-CSRFToken"] = t.csrf
+    headers["Content-Type"] = "application/json"
+  end
+  if t.body and #t.body > 0 then body = t.body end
+  return wrk.format(t.method, t.path, headers, body)
 end
 
 function done(summary, latency, requests)

@@ -1,23 +1,22 @@
 """The catalog: published, released, unexpired courses, searched and filtered in SQL.
 
+Its pages and filter menus are the same for every reader, so they are kept in the shared cache
+(``lms.caching``) under the ``catalog`` generation, which ``courses.workflow.publish`` and
+``archive`` bump: nothing else changes what the catalog lists (a published version is never edited).
+
 Search is a case-insensitive ``LIKE`` over a lower-cased copy of the title, summary, description
 and objectives (``CourseVersion.search_text``), so it behaves the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from itertools import chain
-
-from flask import current_app, has_app_context
-from sqlalchemy import event, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
 
 from courses.models import Course, CourseTag, CourseVersion, CreditDesignation
+from lms import caching
 from lms.extensions import db
 from lms.orgs.models import Organisation
 
@@ -148,74 +147,19 @@ class CatalogView:
     topics: list[str]
 
 
+def generation() -> int:
+    """The catalog's generation (``lms.caching``): ``publish`` and ``archive`` bump it."""
+    return caching.generation("catalog")
+
+
 def browse(filters: CatalogFilters, *, today: date, page: int, per_page: int,
-           epoch: tuple | None = None) -> CatalogView:
-    """A page of the catalog with its filter menus, from this process's copy while the catalog is unchanged
-    (``epoch``: ``catalog_epoch()`` if the caller has read it already)."""
-    epoch = catalog_epoch() if epoch is None else epoch
-    choices = kept(epoch, "menus", lambda: tag_choices_by_kind("specialty", "topic"))
-    cards, total = kept(epoch, (filters, today, page, per_page), lambda: catalog_page(filters, today, page, per_page))
+           generation_: int | None = None) -> CatalogView:
+    """A page of the catalog with its filter menus, kept in the shared cache for the catalog's generation."""
+    gen = generation() if generation_ is None else generation_
+    choices = caching.kept(("catalog", gen, "menus"), lambda: tag_choices_by_kind("specialty", "topic"))
+    cards, total = caching.kept(("catalog", gen, "page", filters, today, page, per_page),
+                                lambda: catalog_page(filters, today, page, per_page))
     return CatalogView(cards=cards, total=total, specialties=choices["specialty"], topics=choices["topic"])
-
-
-def kept(epoch: tuple, key, compute):
-    """``compute()``, kept by this process for as long as the catalog's ``epoch`` stays the same."""
-    return current_app.extensions.setdefault("courses.catalog", _Kept()).get(epoch, key, compute)
-
-
-def catalog_epoch() -> tuple:
-    """Changes whenever what the catalog lists may have: a course published (its current version becomes a
-    newer one, so the sum grows), archived, added or removed.
-
-    Nothing else can change the catalog: a published version is never edited (changes go to a new draft
-    version) and organisations are not renamed. One small aggregate over ``course``, so every process sees
-    a change at its next request.
-    """
-    return tuple(db.session.execute(select(
-        func.count(), func.count(Course.archived_at), func.sum(Course.current_version_id),
-        func.max(Course.archived_at))).one())
-
-
-class _Kept:
-    """Values computed from the catalog, kept for as long as ``catalog_epoch`` stays the same (at most 256)."""
-
-    size = 256
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.epoch, self.values = None, OrderedDict()
-
-    def get(self, epoch, key, compute):
-        with self.lock:
-            if epoch != self.epoch:
-                self.epoch, self.values = epoch, OrderedDict()
-            elif key in self.values:
-                self.values.move_to_end(key)
-                return self.values[key]
-        value = compute()
-        with self.lock:
-            if epoch == self.epoch:
-                self.values[key] = value
-                if len(self.values) > self.size:
-                    self.values.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self.lock:
-            self.epoch, self.values = None, OrderedDict()
-
-
-_CATALOG_MODELS = (Course, CourseVersion, CourseTag, CreditDesignation, Organisation)
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_on_change(session, flush_context):
-    """This process's own changes are seen at once, even where SQLite reuses the ids of rolled-back rows
-    (so that the epoch comes back the same over different courses)."""
-    kept = current_app.extensions.get("courses.catalog") if has_app_context() else None
-    if kept is not None and any(isinstance(o, _CATALOG_MODELS)
-                                for o in chain(session.new, session.dirty, session.deleted)):
-        kept.clear()
 
 
 def tag_choices(kind: str) -> list[str]:

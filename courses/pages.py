@@ -1,9 +1,10 @@
-"""What the course page shows of a version, built once per published version and process.
+"""What the course page shows of a version, and of the learner's place in it.
 
 A published version is never edited (changes go to a new draft, see ``authoring``), so its
-description, objectives, audience, disclosures, credit and outline can be rendered once and reused
-for every learner: the page then runs no query for the version at all. Drafts (the author's
-preview) are built every time and never cached.
+description, objectives, audience, disclosures, credit and outline are rendered once and kept in the
+shared cache under the version's id (``lms.caching``): the page then runs no query for the version
+at all. Drafts (the author's preview) are built every time and never kept. The learner's side is
+read fresh on every request.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask import get_template_attribute
 from markupsafe import Markup
 
 from courses.models import Course, CourseVersion
-from lms.cache import LocalCache
+from lms import caching
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,6 @@ class VersionView:
         return [lesson for m in self.modules for lesson in m.lessons]
 
 
-_published = LocalCache(1024)
-
-
 def _build(version: CourseVersion) -> VersionView:
     def part(name: str) -> Markup:
         return Markup(get_template_attribute("courses/_version_parts.html", name)(version))
@@ -68,20 +66,20 @@ def _build(version: CourseVersion) -> VersionView:
 
 
 def version_view(course: Course, version_id: int) -> VersionView:
-    """``course``'s version as the course page shows it; cached when the version is published (immutable).
+    """``course``'s version as the course page shows it; kept when the version is published (immutable).
 
     The key holds the course's creation time too: SQLite hands a deleted or rolled-back row's id to
-    the next row, and a cached version must never be taken for another one with the same id."""
+    the next row, and a kept version must never be taken for another one with the same id."""
     from courses.services import load_version
 
-    key = (version_id, course.id, course.created_at)
-    found = _published.get(key)
+    key = ("version", version_id, course.id, course.created_at.timestamp())
+    found = caching.cache.get(caching.key_name(key))
     if found is not None:
         return found
     version = load_version(version_id)
     view = _build(version)
     if version.published_at is not None and version.state != "draft" and version.course_id == course.id:
-        _published.put(key, view)
+        caching.cache.set(caching.key_name(key), view)
     return view
 
 
@@ -120,24 +118,16 @@ class LearnerState:
     completions: tuple[CompletionLine, ...]
 
 
-_learners = LocalCache(8192)
-
-
 def learner_state(user, course: Course) -> LearnerState:
-    """Enrolment, lessons done in this round and completed rounds: cached per user and
-    ``User.dashboard_version``, which every change to the learner's enrolments, progress and
-    completions replaces (``lms.invalidation``)."""
+    """Enrolment, lessons done in this round and completed rounds, read fresh."""
     from courses import retakes, services
 
-    def build() -> LearnerState:
-        e = services.enrolment_for(user, course)
-        if e is None:
-            return LearnerState(None, frozenset(), ())
-        completions = retakes.completions_for(e) if e.completed_at is not None or e.round > 1 else []
-        return LearnerState(
-            EnrolmentState(e.id, e.version_id, e.round, e.disclosures_seen_at, e.completed_at,
-                           e.evaluation_submitted_at),
-            frozenset(services.done_lesson_ids(e)),
-            tuple(CompletionLine(c.round, c.completed_at, c.version.number, c.score_pct) for c in completions))
-
-    return _learners.get_or_make((user.id, user.dashboard_version, course.id), build)
+    e = services.enrolment_for(user, course)
+    if e is None:
+        return LearnerState(None, frozenset(), ())
+    completions = retakes.completions_for(e) if e.completed_at is not None or e.round > 1 else []
+    return LearnerState(
+        EnrolmentState(e.id, e.version_id, e.round, e.disclosures_seen_at, e.completed_at,
+                       e.evaluation_submitted_at),
+        frozenset(services.done_lesson_ids(e)),
+        tuple(CompletionLine(c.round, c.completed_at, c.version.number, c.score_pct) for c in completions))

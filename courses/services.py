@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from courses.models import (Course, CourseCompletion, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
                             Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
                             QuizResponse)
+from lms import caching
 from lms.errors import RuleViolation
 from lms.extensions import db
 
@@ -339,6 +340,7 @@ def refresh_completion(enrolment: Enrolment, *, now: datetime) -> bool:
     if version.require_evaluation and not s.evaluation_done:
         return False
     enrolment.completed_at = now
+    caching.bump_training_of_people([enrolment.user_id])  # a completion counts towards assigned training
     record = CourseCompletion(enrolment_id=enrolment.id, user_id=enrolment.user_id, course_id=enrolment.course_id,
                               version_id=enrolment.version_id, round=enrolment.round, completed_at=now,
                               evaluation_submitted_at=enrolment.evaluation_submitted_at,

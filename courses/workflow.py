@@ -14,6 +14,7 @@ from courses.authoring import ENDURING_MAX_YEARS, CourseError, PublishRefused, a
 from courses.models import (Course, CourseFile, CourseModule, CoursePerson, CourseTag, CourseVersion,
                             CreditDesignation, EvaluationItem, FinancialRelationship, Lesson, Quiz, QuizOption,
                             QuizQuestion)
+from lms import caching
 from lms.audit.services import record
 from lms.extensions import db
 
@@ -96,6 +97,7 @@ def publish(actor, course: Course, *, now: datetime) -> CourseVersion:
     course.draft_version = None
     course.archived_at = None
     db.session.flush()
+    caching.bump("catalog")
     record(actor, "course.published", course, org_id=course.org_id, now=now, after={"version": version.number})
     return version
 
@@ -104,6 +106,7 @@ def archive(actor, course: Course, *, now: datetime) -> None:
     """Withdraw from the catalog. Enrolled learners keep their access and records."""
     course.archived_at = now
     db.session.flush()
+    caching.bump("catalog")
     record(actor, "course.archived", course, org_id=course.org_id, now=now)
 
 

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from lms import unit_of_work
+from lms import caching, unit_of_work
 from lms.config import Config, finalise
 from lms.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_database(app)
+    caching.init_app(app)
     unit_of_work.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -139,9 +140,6 @@ def _init_features(app: Flask) -> None:
     """
     for name in app.config["FEATURES"]:
         importlib.import_module(name).init_app(app)
-    from lms.invalidation import register as watch_cached_pages
-
-    watch_cached_pages()
 
 
 def format_datetime(value: datetime | None, tz: str | None = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:

@@ -60,7 +60,3 @@ def send_reminders() -> None:
         unit_of_work.commit()
         click.echo(line)
 
-
-from lms.scale import seed_scale_command  # noqa: E402  (bulk seeding for benchmarks lives in its own module)
-
-lms_cli.add_command(seed_scale_command)

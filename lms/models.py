@@ -2,6 +2,7 @@
 (and Alembic, which runs inside the app) sees the whole schema once the app is created."""
 
 from lms.audit.models import AuditEvent  # noqa: F401
+from lms.caching import CacheGeneration  # noqa: F401
 from lms.orgs.models import Invitation, Membership, Organisation, Team, TeamMember  # noqa: F401
 from lms.sessions.models import UserSession  # noqa: F401
 from lms.users.models import BoardCertification, Licence, User  # noqa: F401

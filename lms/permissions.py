@@ -12,13 +12,12 @@ from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.cache import LocalCache
 from lms.extensions import db
 from lms.orgs.models import ROLE_RANK, ROLES, Membership, Organisation
 
 
 class Seat(NamedTuple):
-    """One active membership as permission checks and menus need it: plain data, safe to cache."""
+    """One active membership as permission checks and menus need it, as plain data."""
 
     id: int  # the membership's id
     org_id: int
@@ -37,12 +36,6 @@ class OrgRef(NamedTuple):
     name: str
 
 
-# A user's seats by (user id, ``dashboard_version``): a membership joining, leaving or changing role,
-# and an organisation renamed, give its people a new stamp (``lms.invalidation``), so an entry is
-# never stale, in this process or any other.
-_seats_cache = LocalCache(size=20_000)
-
-
 def _load_seats(user_id: int) -> dict[int, Seat]:
     rows = db.session.execute(
         select(Membership.id, Membership.org_id, Membership.role, Organisation.name)
@@ -51,19 +44,24 @@ def _load_seats(user_id: int) -> dict[int, Seat]:
     return {row.org_id: Seat(*row) for row in rows}
 
 
-def seats(user) -> dict[int, Seat]:
-    """Every active membership of ``user``, by organisation id.
+def keep_seats(user_id: int, rows) -> None:
+    """On a GET, keep the seats read with the login's user (membership id, org id, role, org name;
+    None where the user has none) for the rest of the request."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        g.setdefault("_seats_memo", {})[user_id] = {row[1]: Seat(*row) for row in rows if row[0] is not None}
 
-    A GET reads them from the per-process cache, keyed by the user's stamp (the user row the login
-    loads anyway): the layout's menus and every permission question on the page cost no query.
-    A request that changes data always asks the database."""
+
+def seats(user) -> dict[int, Seat]:
+    """Every active membership of ``user``, by organisation id, read from the database (one indexed
+    query). A GET reads them once for the whole request (the layout's menus and every permission
+    question on the page share them); a request that changes data asks the database every time."""
     if not getattr(user, "is_authenticated", False):
         return {}
     if not has_request_context() or request.method not in ("GET", "HEAD"):
         return _load_seats(user.id)
     memo = g.setdefault("_seats_memo", {})
     if user.id not in memo:
-        memo[user.id] = _seats_cache.get_or_make((user.id, user.dashboard_version), lambda: _load_seats(user.id))
+        memo[user.id] = _load_seats(user.id)
     return memo[user.id]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timezone
 
 from collections.abc import Iterable
@@ -55,7 +54,3 @@ def alembic_render_item(type_, obj, autogen_context):
     return False
 
 
-def new_version_stamp() -> int:
-    """A fresh random stamp for cached pages: unlike a counter, a value from a rolled-back transaction
-    never comes back."""
-    return secrets.randbits(62)

@@ -59,10 +59,17 @@ def init_app(app: Flask) -> None:
             rollback()
 
 
-def refuse(message: str, back: str, category: str = "danger"):
-    """The one error path of a form post: undo the request's work, say why, and go back."""
-    from flask import flash, redirect
+def discard(message: str, category: str = "danger") -> None:
+    """A rule refused the action: undo the request's work and say why (the view goes on to answer)."""
+    from flask import flash
 
     rollback()
     flash(message, category)
+
+
+def refuse(message: str, back: str, category: str = "danger"):
+    """The one error path of a form post: undo the request's work, say why, and go back."""
+    from flask import redirect
+
+    discard(message, category)
     return redirect(back)

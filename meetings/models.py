@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, SmallInteger,
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, SmallInteger,
                         String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, new_version_stamp, utcnow
+from lms.types import UTCDateTime, utcnow
 from lms.users.models import User
 
 # There is deliberately no patient-care category: the rooms are non-clinical.
@@ -78,10 +78,6 @@ class Meeting(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Replaced by a random value whenever the meeting's action items, co-hosts, host, or the host's or
-    # organisation's name change (``lms.invalidation``): the key of what each process keeps of them
-    # (``meetings.pages.action_items``, ``meetings.services.meeting_people``).
-    page_version: Mapped[int] = mapped_column(BigInteger, default=new_version_stamp, server_default="0")
 
     org = relationship("Organisation")
     host: Mapped[User | None] = relationship(foreign_keys=[host_id])

@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, inspect, or_, select
 
+from lms import caching
 from lms.errors import RuleViolation
 from lms.audit.services import record
-from lms.cache import LocalCache
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, TeamMember
 from lms.permissions import has_role, is_admin, membership
@@ -69,20 +69,28 @@ class MeetingPeople(NamedTuple):
     org_name: str
 
 
-# By (meeting id, ``meeting.page_version``): adding or removing a co-host, a new host, the host's new
-# name and the organisation's new name each replace the stamp (``lms.invalidation``).
-_people = LocalCache(size=5_000)
+_PEOPLE = "meetings.people"
 
 
 def meeting_people(meeting: Meeting) -> MeetingPeople:
-    return _people.get_or_make((meeting.id, meeting.page_version), lambda: _read_people(meeting))
+    """Co-hosts, the host's name and the organisation's name, in one statement (a row per co-host),
+    read once per loaded meeting: the object lives for one request's session, and ``_set_cohosts``,
+    the one place that changes co-hosts, forgets it."""
+    memo = inspect(meeting).info
+    key = (meeting.host_id, meeting.org_id)
+    if memo.get(_PEOPLE, (None,))[0] != key:
+        memo[_PEOPLE] = (key, _read_people(meeting))
+    return memo[_PEOPLE][1]
 
 
 def _read_people(meeting: Meeting) -> MeetingPeople:
-    cohosts = frozenset(db.session.scalars(select(MeetingCohost.user_id).where(MeetingCohost.meeting_id == meeting.id)))
-    org_name, *host = db.session.execute(
-        select(Organisation.name, User.first_name, User.last_name, User.email)
-        .outerjoin(User, User.id == meeting.host_id).where(Organisation.id == meeting.org_id)).one()
+    rows = db.session.execute(
+        select(Organisation.name, User.first_name, User.last_name, User.email, MeetingCohost.user_id)
+        .select_from(Organisation).outerjoin(User, User.id == meeting.host_id)
+        .outerjoin(MeetingCohost, MeetingCohost.meeting_id == meeting.id)
+        .where(Organisation.id == meeting.org_id)).all()
+    org_name, *host, _ = rows[0]
+    cohosts = frozenset(row[4] for row in rows if row[4] is not None)
     return MeetingPeople(cohosts, full_name_of(*host) if meeting.host_id and host[2] else None, org_name)
 
 
@@ -267,6 +275,7 @@ def _apply(meeting: Meeting, data: MeetingData) -> None:
     meeting.topics = data.topics or ""
     meeting.min_credit_minutes = data.min_credit_minutes
     meeting.cohosts = [MeetingCohost(user_id=i) for i in sorted(set(data.cohost_ids)) if i != meeting.host_id]
+    inspect(meeting).info.pop(_PEOPLE, None)
     meeting.invitees = [MeetingInvitee(user_id=i) for i in sorted(set(data.invitee_ids))]
     meeting.teams = [MeetingTeam(team_id=i) for i in sorted(set(data.team_ids))]
     wanted = data.designations if data.is_accredited else {}
@@ -298,6 +307,7 @@ def update_meeting(actor: User, meeting: Meeting, data: MeetingData, *, now: dat
     _apply(meeting, data)
     meeting.ical_sequence += 1
     meeting.updated_at = now
+    caching.bump_training([meeting.org_id])  # its title heads assigned minutes in the compliance matrix
     db.session.flush()
     db.session.expire(meeting, ["cohosts", "invitees", "teams"])
     record(actor, "meeting.update", meeting, now=now, org_id=meeting.org_id,
@@ -340,6 +350,7 @@ def join_window(meeting: Meeting, now: datetime, early_minutes: int) -> tuple[bo
 
 def save_minutes(actor: User, meeting: Meeting, minutes: str, *, now: datetime) -> None:
     meeting.minutes = minutes
+    caching.bump_training([meeting.org_id])  # minutes can be assigned reading
     meeting.minutes_updated_at = now
     meeting.minutes_updated_by_id = actor.id
     record(actor, "meeting.minutes", meeting, now=now, org_id=meeting.org_id)
@@ -368,6 +379,7 @@ def acknowledge_minutes(user: User, meeting: Meeting, *, now: datetime) -> Minut
     if ack is None:
         ack = MinutesAcknowledgement(meeting_id=meeting.id, user_id=user.id, acknowledged_at=now)
         db.session.add(ack)
+        caching.bump_training([meeting.org_id])
         record(user, "meeting.minutes_acknowledged", meeting, now=now, org_id=meeting.org_id)
         db.session.flush()
     return ack

@@ -84,6 +84,7 @@ def base_config(tmp: Path, database_url: str) -> dict:
         "MAIL_OUTBOX": str(tmp / "outbox"),
         "MAIL_SERVER": None,
         "REDIS_URL": None,
+        "CACHE_TYPE": "SimpleCache",  # each app its own; the db fixture empties it for every test
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASH_PARAMS": FAST_HASH,
         "JOBS_RAISE": True,  # a failing inline job fails the test instead of only logging
@@ -152,10 +153,12 @@ def db(app):
 
     Views commit as usual; their commits release SAVEPOINTs inside the test's transaction.
     """
+    from lms.caching import cache
     from lms.extensions import db as _db
     from lms.extensions import limiter
 
     with app.app_context():
+        cache.clear()
         connection = _db.engine.connect()
         transaction = connection.begin()
         original = _db.session

@@ -15,6 +15,7 @@ from courses.access import authoring_orgs, can_author, get_course_or_404
 from courses.forms import ConfirmForm, RetakeForm, attempt_form, evaluation_form
 from courses.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from courses.views.common import KnownPage, actor, flash_errors, now, page_number, per_page, run
+from lms import caching
 from lms.activities import FORMATS
 from lms.credits.models import CreditType
 from lms import unit_of_work
@@ -36,19 +37,19 @@ def catalog():
     page, size, today = page_number(), per_page(), now().date()
     # Pagination links carry the filters the page was asked with (those the form knows, nothing else).
     keep = tuple((k, args[k]) for k in _CATALOG_ARGS if args.get(k))
-    epoch = catalog_rules.catalog_epoch()
+    generation = catalog_rules.generation()
 
     def render_body():
-        found = catalog_rules.browse(filters, today=today, page=page, per_page=size, epoch=epoch)
-        credit_types = catalog_rules.kept(epoch, "credit types", lambda: db.session.execute(
-            select(CreditType.code, CreditType.name).order_by(CreditType.sort_order)).all())
+        found = catalog_rules.browse(filters, today=today, page=page, per_page=size, generation_=generation)
+        credit_types = caching.kept(("catalog", generation, "credit types"), lambda: [tuple(row) for row in db.session.execute(
+            select(CreditType.code, CreditType.name).order_by(CreditType.sort_order))])
         return Markup(render_template(
             "courses/_catalog_body.html", results=KnownPage(found.cards, found.total, page=page, per_page=size),
             filters=filters, keep=dict(keep), credit_types=credit_types, specialties=found.specialties,
             topics=found.topics, formats=FORMATS, professions=PROFESSIONS))
 
-    # The form and results are the same for every reader: rendered once per process and query.
-    body = catalog_rules.kept(epoch, ("html", filters, today, page, size, keep), render_body)
+    # The form and results are the same for every reader: rendered once per catalog generation and query.
+    body = caching.kept(("catalog", generation, "html", filters, today, page, size, keep), render_body)
     return render_template("courses/catalog.html", body=body, authoring=authoring_orgs(current_user))
 
 

@@ -13,6 +13,7 @@ from courses.forms import (MAX_OPTIONS, LessonForm, ModuleForm, NewLessonForm, Q
 from courses.uploads import UploadRefused, embed_hosts, max_bytes, normalise_embed_url, store_upload
 from courses.views.common import actor, confirm, editor_context, flash_errors, now, run
 from lms.extensions import csrf, db
+from lms.unit_of_work import refuse
 
 DIRECTIONS = ("up", "down")
 
@@ -165,8 +166,7 @@ def upload(course_id: int, lesson_id: int, kind: str):
     try:
         stored = store_upload(form.file.data.stream, form.file.data.filename, kind)
     except UploadRefused as exc:
-        flash(str(exc), "danger")
-        return redirect(back)
+        return refuse(str(exc), back)
     return run(lambda: content_rules.attach_file(actor(), course, lesson.id, stored, kind=kind, now=now()) and None,
                back=back, done=f"{stored.original_name} uploaded.")
 

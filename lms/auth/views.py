@@ -24,6 +24,7 @@ from lms.sessions import services as sessions
 from lms.sessions.login import current_session, sign_in
 from lms.unit_of_work import keep_on_error
 from lms.types import utcnow
+from lms.unit_of_work import refuse
 
 
 def _login_account_key() -> str:
@@ -78,8 +79,7 @@ def verify_email(token: str):
     try:
         user = auth.verify_email(token, now=utcnow())
     except auth.InvalidToken as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("auth.resend_verification"))
+        return refuse(str(exc), url_for("auth.resend_verification"))
     flash("Your email address is confirmed. You can log in now.", "success")
     return redirect(url_for("auth.login", email=user.email))
 
@@ -165,8 +165,7 @@ def reset_password(token: str):
     try:
         user = auth.user_for_reset_token(token)
     except auth.InvalidToken as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("auth.forgot_password"))
+        return refuse(str(exc), url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -174,8 +173,7 @@ def reset_password(token: str):
         except auth.WeakPassword as exc:
             form.password.errors.extend(exc.problems)
         except auth.InvalidToken as exc:
-            flash(str(exc), "danger")
-            return redirect(url_for("auth.forgot_password"))
+            return refuse(str(exc), url_for("auth.forgot_password"))
         else:
             logout_user()
             flash("Your password is changed and every other session is signed out. Log in with the new one.",

@@ -10,7 +10,7 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, enum_type, utcnow
+from lms.types import UTCDateTime, utcnow
 
 
 class CreditType(db.Model):
@@ -54,13 +54,13 @@ class CreditEntry(db.Model):
               unique=True, sqlite_where=text("kind = 'claim'"), postgresql_where=text("kind = 'claim'")),
         Index("ix_credit_entry_activity", "activity_kind", "activity_id"),
         Index("ix_credit_entry_learner_date", "learner_id", "activity_date"),
-        CheckConstraint("kind IN ('claim', 'correction', 'revocation')", name="kind"),
+        CheckConstraint(f"kind IN {ENTRY_KINDS}", name="kind"),
         CheckConstraint("(kind = 'claim') = (claim_id IS NULL)", name="claim_link"),
         CheckConstraint("kind != 'claim' OR amount > 0", name="claim_positive"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(enum_type(ENTRY_KINDS, "entry_kind", 16))
+    kind: Mapped[str] = mapped_column(String(16))
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("credit_entry.id"), index=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     activity_kind: Mapped[str] = mapped_column(String(16))  # "course", "meeting" or "external"

@@ -25,7 +25,7 @@ def _profile_gaps(user) -> list[str]:
             ("your NPI", user.profession in {"physician_md", "physician_do"} and not user.npi),
             ("your NABP e-Profile ID", user.profession in {"pharmacist", "pharmacy_technician"}
              and not user.nabp_eprofile_id),
-            ("a licence", not user.licences and user.profession != "other"),
+            ("a licence", user.profession != "other" and not user.licences),
         ) if missing
     ]
 

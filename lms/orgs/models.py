@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, new_version_stamp, utcnow
+from lms.types import UTCDateTime, utcnow
 from lms.users.models import User
 
 ORG_KINDS = {
@@ -31,10 +31,6 @@ class Organisation(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_accredited_provider: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Replaced by a new random stamp on every change that can move the organisation's training
-    # compliance (assignments, staff, teams, completions, titles): cached compliance is keyed by it
-    # (see lms.invalidation).
-    training_version: Mapped[int] = mapped_column(BigInteger, default=new_version_stamp, server_default="0")
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="org", cascade="all, delete-orphan")
     teams: Mapped[list["Team"]] = relationship(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from lms import caching
 from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.extensions import db
@@ -54,6 +55,7 @@ def add_member(actor: User, org: Organisation, user: User, *, role: str, now: da
     m = Membership(org=org, user=user, role=role, job_title=job_title, created_at=now)
     db.session.add(m)
     db.session.flush()
+    caching.bump_training([org.id])
     record(actor, "membership.add", m, now=now, org_id=org.id, after={"user_id": user.id, "role": role}, ip=ip)
     return m
 
@@ -86,6 +88,7 @@ def set_active(actor: User, m: Membership, active: bool, *, now: datetime, ip: s
         raise OrgError("You cannot deactivate the only manager.")
     before = {"active": m.deactivated_at is None}
     m.deactivated_at = None if active else now
+    caching.bump_training([m.org_id])
     record(actor, "membership.reactivate" if active else "membership.deactivate", m, now=now,
            org_id=m.org_id, before=before, after={"active": active}, ip=ip)
 
@@ -97,6 +100,7 @@ def create_team(actor: User, org: Organisation, name: str, *, now: datetime) -> 
         raise OrgError(f"There is already a team called {name}.")
     team = Team(org=org, name=name, created_at=now)
     db.session.add(team)
+    caching.bump_training([org.id])
     return team
 
 
@@ -105,12 +109,14 @@ def add_to_team(team: Team, m: Membership) -> None:
         raise OrgError("That person is not in this organisation.")
     if db.session.get(TeamMember, (team.id, m.id)) is None:
         db.session.add(TeamMember(team_id=team.id, membership_id=m.id))
+        caching.bump_training([team.org_id])
 
 
 def remove_from_team(team: Team, m: Membership) -> None:
     tm = db.session.get(TeamMember, (team.id, m.id))
     if tm is not None:
         db.session.delete(tm)
+        caching.bump_training([team.org_id])
 
 
 def _hash_token(token: str) -> str:

@@ -18,6 +18,7 @@ from lms.orgs.models import Invitation, Membership, Organisation, Team, TeamMemb
 from lms.permissions import get_in_org_or_404, get_org_or_404, is_admin
 from lms.types import utcnow
 from lms.users.models import User
+from lms.unit_of_work import discard
 
 
 def _page() -> int:
@@ -98,7 +99,7 @@ def change_role(org_id: int, membership_id: int):
             services.change_role(current_user._get_current_object(), m, form.role.data, now=utcnow(),
                                  ip=request.remote_addr)
         except services.OrgError as exc:
-            flash(str(exc), "danger")
+            discard(str(exc))
         else:
             flash(f"{m.user.full_name} is now {m.role_label.lower()}.", "success")
     return redirect(url_for("orgs.members", org_id=org.id))
@@ -114,7 +115,7 @@ def set_active(org_id: int, membership_id: int, action: str):
             services.set_active(current_user._get_current_object(), m, action == "reactivate", now=utcnow(),
                                 ip=request.remote_addr)
         except services.OrgError as exc:
-            flash(str(exc), "danger")
+            discard(str(exc))
         else:
             flash(f"{m.user.full_name} is {action}d. Their records are kept.", "success")
     return redirect(url_for("orgs.members", org_id=org.id))
@@ -165,7 +166,7 @@ def accept_invitation(token: str):
             services.accept_invitation(current_user._get_current_object(), token, now=utcnow(),
                                        ip=request.remote_addr)
         except services.OrgError as exc:
-            flash(str(exc), "danger")
+            discard(str(exc))
         else:
             flash(f"Welcome to {invitation.org.name}.", "success")
             return redirect(url_for("orgs.show", org_id=invitation.org_id))

@@ -16,6 +16,8 @@ from sqlalchemy import select, update
 
 from lms.audit.models import AuditEvent
 from lms.extensions import db
+from lms.orgs.models import Membership, Organisation
+from lms.permissions import keep_seats
 from lms.sessions.models import UserSession
 from lms.users.models import User
 
@@ -61,15 +63,21 @@ def load_session(value: str | None, *, now: datetime, ip: str | None = None) -> 
     if parsed is None:
         return None
     user_id, nonce, token = parsed
-    # One query, as the plain user load was before sessions: the row and its user together.
-    found = db.session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id).where(
-        UserSession.token_hash == _hash(token), UserSession.user_id == user_id,
-        UserSession.ended_at.is_(None))).first()
-    if found is None:
+    # One statement, as the login's user load is without sessions: the session row, its user and
+    # the user's active memberships (kept as the request's seats on a GET, see lms.permissions).
+    rows = db.session.execute(
+        select(UserSession, User, Membership.id, Membership.org_id, Membership.role, Organisation.name)
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(Membership, (Membership.user_id == User.id) & Membership.deactivated_at.is_(None))
+        .outerjoin(Organisation, Organisation.id == Membership.org_id)
+        .where(UserSession.token_hash == _hash(token), UserSession.user_id == user_id,
+               UserSession.ended_at.is_(None))).all()
+    if not rows:
         return None
-    row, user = found
+    row, user = rows[0][0], rows[0][1]
     if not user.is_active or not hmac.compare_digest(user.session_nonce, nonce):
         return None
+    keep_seats(user.id, [r[2:] for r in rows])
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
         if ip:

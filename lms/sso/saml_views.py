@@ -9,6 +9,7 @@ from lms.security import external_url
 from lms.sessions.login import sign_in
 from lms.sso import bp, saml, services
 from lms.sso.models import SsoConnection
+from lms.sso.responses import failure, leave_for_provider
 from lms.types import utcnow
 
 
@@ -24,12 +25,10 @@ def saml_metadata(connection_id: int):
 
 
 def begin_saml(conn: SsoConnection, email: str, next_url: str | None):
-    from lms.sso.views import _failure, leave_for_provider
-
     try:
         location = saml.authn_request(conn, now=utcnow(), **_urls(conn))
     except saml.SamlError as exc:
-        return _failure(str(exc), exc.reason, method="saml", status=502, email=email, org_id=conn.org_id)
+        return failure(str(exc), exc.reason, method="saml", status=502, email=email, org_id=conn.org_id)
     return leave_for_provider(conn, location)
 
 
@@ -37,17 +36,15 @@ def begin_saml(conn: SsoConnection, email: str, next_url: str | None):
 @csrf.exempt  # the identity provider posts here from its own page; the signed assertion is the proof
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
 def saml_acs(connection_id: int):
-    from lms.sso.views import _failure
-
     now = utcnow()
     conn = db.session.get(SsoConnection, connection_id)
     if conn is None or not conn.enabled or conn.protocol != "saml" or not conn.idp_metadata_xml:
-        return _failure("Unknown identity provider: single sign-on is not set up for this organisation.",
-                        "unknown-idp", method="saml", status=404)
+        return failure("Unknown identity provider: single sign-on is not set up for this organisation.",
+                       "unknown-idp", method="saml", status=404)
     raw = request.form.get("SAMLResponse", "")
     if not raw or len(raw) > 500_000:
-        return _failure("The identity provider sent no sign-in response.", "no-response", method="saml",
-                        org_id=conn.org_id)
+        return failure("The identity provider sent no sign-in response.", "no-response", method="saml",
+                       org_id=conn.org_id)
     try:
         parsed = saml.parse_response(conn, raw, now=now, **_urls(conn))
         attributes = parsed["attributes"]
@@ -62,6 +59,6 @@ def saml_acs(connection_id: int):
                                  last_name=saml.first(attributes, saml.SURNAME_ATTRIBUTES), job_title=title)
         user = services.sign_in_from_claims(conn, claims, now=now)
     except (saml.SamlError, services.SsoError) as exc:
-        return _failure(str(exc), exc.reason, method="saml", org_id=conn.org_id)
+        return failure(str(exc), exc.reason, method="saml", org_id=conn.org_id)
     sign_in(user, method="saml", org_id=conn.org_id)
     return redirect(url_for("main.dashboard"))

@@ -8,15 +8,15 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from lms import unit_of_work
 from lms.extensions import db, limiter
 from lms.permissions import get_org_or_404
 from lms.security import external_url, safe_next
 from lms.sessions.login import sign_in
-from lms.sessions.services import record_sign_in
 from lms.sso import bp, oidc, services
 from lms.sso.forms import SettingsForm, StartForm
 from lms.sso.models import SsoConnection
+from lms.sso.responses import failure, leave_for_provider
+from lms.sso.saml_views import begin_saml
 from lms.sso.secretbox import decrypt
 from lms.types import utcnow
 
@@ -26,16 +26,6 @@ PENDING_MAX_AGE = timedelta(minutes=10)
 
 def _per_ip_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_IP"]
-
-
-def _failure(message: str, reason: str, *, method: str, status: int = 400, email: str = "",
-             org_id: int | None = None):
-    """Undo everything this request wrote, keep only the failed attempt in the sign-in history."""
-    unit_of_work.rollback()
-    record_sign_in(None, email=email, method=method, success=False, now=utcnow(), ip=request.remote_addr,
-                   reason=reason, org_id=org_id)
-    unit_of_work.keep_on_error()
-    return render_template("lms/sso/error.html", message=message), status
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -51,16 +41,8 @@ def start():
         elif conn.protocol == "oidc":
             return _begin_oidc(conn, form.email.data, next_url)
         else:
-            from lms.sso.saml_views import begin_saml
-
             return begin_saml(conn, form.email.data, next_url)
     return render_template("lms/sso/start.html", form=form, next=next_url), 422 if form.errors else 200
-
-
-def leave_for_provider(conn: SsoConnection, url: str):
-    """Send the browser to the identity provider from a page, not a redirect: the start form's
-    Content-Security-Policy (form-action 'self') would block a form submission redirected off-site."""
-    return render_template("lms/sso/redirect.html", url=url, org_name=conn.org.name)
 
 
 def _begin_oidc(conn: SsoConnection, email: str, next_url: str | None):
@@ -68,7 +50,7 @@ def _begin_oidc(conn: SsoConnection, email: str, next_url: str | None):
         url, pending = oidc.authorization_request(conn, redirect_uri=external_url("sso.oidc_callback"),
                                                   now=utcnow(), login_hint=email)
     except oidc.OidcError as exc:
-        return _failure(str(exc), exc.reason, method="oidc", status=502, email=email, org_id=conn.org_id)
+        return failure(str(exc), exc.reason, method="oidc", status=502, email=email, org_id=conn.org_id)
     session[PENDING_KEY] = {**pending, "connection": conn.id, "next": next_url, "email": email,
                             "at": int(utcnow().timestamp())}
     return leave_for_provider(conn, url)
@@ -80,25 +62,25 @@ def oidc_callback():
     pending = session.pop(PENDING_KEY, None)
     now = utcnow()
     if not isinstance(pending, dict) or "state" not in pending:
-        return _failure("This sign-in has expired or was already used. Start again.", "no-pending", method="oidc")
+        return failure("This sign-in has expired or was already used. Start again.", "no-pending", method="oidc")
     email = pending.get("email", "")
     if not hmac.compare_digest(str(request.args.get("state", "")), pending["state"]):
-        return _failure("This sign-in does not match the one this browser started (state). Start again.",
-                        "state", method="oidc", email=email)
+        return failure("This sign-in does not match the one this browser started (state). Start again.",
+                       "state", method="oidc", email=email)
     if now.timestamp() - pending.get("at", 0) > PENDING_MAX_AGE.total_seconds():
-        return _failure("This sign-in took too long and has expired. Start again.", "expired", method="oidc",
-                        email=email)
+        return failure("This sign-in took too long and has expired. Start again.", "expired", method="oidc",
+                       email=email)
     conn = db.session.get(SsoConnection, pending.get("connection"))
     if conn is None or not conn.enabled or conn.protocol != "oidc":
-        return _failure("Unknown identity provider: single sign-on is not set up for this organisation.",
-                        "unknown-idp", method="oidc", status=404, email=email)
+        return failure("Unknown identity provider: single sign-on is not set up for this organisation.",
+                       "unknown-idp", method="oidc", status=404, email=email)
     if request.args.get("error"):
         detail = (request.args.get("error_description") or request.args["error"])[:200]
-        return _failure(f"Your organisation's identity provider refused the sign-in: {detail}",
-                        f"idp-{request.args['error']}"[:60], method="oidc", email=email, org_id=conn.org_id)
+        return failure(f"Your organisation's identity provider refused the sign-in: {detail}",
+                       f"idp-{request.args['error']}"[:60], method="oidc", email=email, org_id=conn.org_id)
     if not request.args.get("code"):
-        return _failure("The identity provider sent no authorization code. Start again.", "no-code", method="oidc",
-                        email=email, org_id=conn.org_id)
+        return failure("The identity provider sent no authorization code. Start again.", "no-code", method="oidc",
+                       email=email, org_id=conn.org_id)
     try:
         token = oidc.exchange_code(conn, code=request.args["code"], verifier=pending["verifier"],
                                    client_secret=decrypt(current_app.config["SECRET_KEY"],
@@ -108,7 +90,7 @@ def oidc_callback():
                                         access_token=token.get("access_token"))
         user = services.sign_in_from_claims(conn, _claims(conn, claims), now=now)
     except (oidc.OidcError, services.SsoError) as exc:
-        return _failure(str(exc), exc.reason, method="oidc", email=email, org_id=conn.org_id)
+        return failure(str(exc), exc.reason, method="oidc", email=email, org_id=conn.org_id)
     sign_in(user, method="oidc", org_id=conn.org_id)
     return redirect(pending.get("next") or url_for("main.dashboard"))
 

@@ -4,16 +4,13 @@ Scope is computed at read time from memberships (see ``models``), so the number 
 not grow with people or items: memberships, team memberships, assignments (with their titles),
 course completions and minutes acknowledgements, each one set-based query returning plain columns
 (a matrix of 10,000 people builds no ORM objects).
-
-Evaluated matrices and each learner's "my required training" are cached per process, keyed by the
-organisation's ``training_version`` (which every relevant change replaces, see ``lms.invalidation``) and the day:
-a dashboard read again costs no compliance query at all, and a change anywhere shows at once.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
 from courses.models import Course, CourseCompletion, CourseVersion
-from lms.cache import LocalCache
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, Team, TeamMember
 from lms.permissions import active_memberships
@@ -129,9 +125,16 @@ def load_assignments(org_ids) -> list[Assignment]:
         .order_by(Assignment.id)))
 
 
+@cache
+def _aliases():
+    """Built once (on first use, when every mapper is configured): an ``aliased()`` made per call
+    costs more Python than the query it is for."""
+    return aliased(CourseVersion), aliased(CourseVersion), aliased(User)
+
+
 def load_requirements(org_ids) -> list[Requirement]:
     """The organisations' current assignments with their titles and targets, in one query."""
-    current, draft, person = aliased(CourseVersion), aliased(CourseVersion), aliased(User)
+    current, draft, person = _aliases()
     a = Assignment
     rows = db.session.execute(
         select(a.id, a.org_id, a.item_kind, a.course_id, a.meeting_id, a.target_kind, a.target_user_id,
@@ -186,14 +189,16 @@ def load_people(org: Organisation, *, include_leavers: bool = False) -> list[Per
 
 
 def load_user_people(user: User) -> list[Person]:
-    """The user's active memberships, as people to evaluate (for their own dashboard)."""
-    rows = db.session.execute(select(*_PERSON_COLUMNS).join(User, User.id == Membership.user_id).where(
-        Membership.user_id == user.id, Membership.deactivated_at.is_(None))).all()
-    ids = [r[0] for r in rows]
-    team_rows = db.session.execute(
-        select(TeamMember.membership_id, Team.id, Team.name).join(Team, Team.id == TeamMember.team_id)
-        .where(TeamMember.membership_id.in_(ids))).all() if ids else []
-    return _people(rows, team_rows)
+    """The user's active memberships with their teams, as people to evaluate (for their own dashboard),
+    in one statement."""
+    rows = db.session.execute(
+        select(*_PERSON_COLUMNS, Team.id, Team.name).join(User, User.id == Membership.user_id)
+        .outerjoin(TeamMember, TeamMember.membership_id == Membership.id)
+        .outerjoin(Team, Team.id == TeamMember.team_id)
+        .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None))
+        .order_by(Team.name)).all()
+    people = {row[0]: row[:-2] for row in rows}
+    return _people(people.values(), [(row[0], row[-2], row[-1]) for row in rows if row[-2] is not None])
 
 
 def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[int, str], list[date]]:
@@ -274,7 +279,6 @@ class Matrix:
     overall_pct: int | None
     counts: dict[str, int]
     all_items: list[Item]
-    fragments: "LocalCache | None" = None  # rendered parts of this very matrix, shared by its readers
 
 
 @dataclass
@@ -285,20 +289,6 @@ class _Evaluation:
     items: list[Item]
     cells: dict
     teams: list[TeamRow]
-    filtered: dict = field(default_factory=dict)  # (team_id, item, status) -> Matrix
-    fragments: LocalCache = field(default_factory=lambda: LocalCache(256))
-
-
-_matrices = LocalCache(32)
-_mine = LocalCache(4096)
-
-
-
-
-def training_versions(org_ids) -> dict[int, int]:
-    """The organisations' current ``training_version`` stamps, read fresh (one query)."""
-    return dict(db.session.execute(select(Organisation.id, Organisation.training_version)
-                                   .where(Organisation.id.in_(list(org_ids)))).all())
 
 
 def _pct(good: int, total: int) -> int | None:
@@ -306,17 +296,13 @@ def _pct(good: int, total: int) -> int | None:
 
 
 def _evaluation(org: Organisation, today: date, include_leavers: bool) -> _Evaluation:
-    key = (org.id, training_versions([org.id]).get(org.id), today, include_leavers)
-    found = _matrices.get(key)
-    if found is not None:
-        return found
     assignments = load_requirements([org.id])
     people = load_people(org, include_leavers=include_leavers)
     user_ids = select(Membership.user_id).where(Membership.org_id == org.id)
     cells = evaluate(people, assignments, load_completions(user_ids, assignments), today)
     teams = [TeamRow(i, n) for i, n in db.session.execute(
         select(Team.id, Team.name).where(Team.org_id == org.id).order_by(Team.name))]
-    return _matrices.put(key, _Evaluation(people, items_of(assignments), cells, teams))
+    return _Evaluation(people, items_of(assignments), cells, teams)
 
 
 def matrix(org: Organisation, today: date, *, team_id: int | None = None, item: str | None = None,
@@ -328,9 +314,6 @@ def matrix(org: Organisation, today: date, *, team_id: int | None = None, item: 
     """
     ev = _evaluation(org, today, include_leavers)
     status = status if status in rules.STATUS_LABELS else None
-    memo_key = (team_id, item, status)
-    if memo_key in ev.filtered:
-        return ev.filtered[memo_key]
     cells, people, items = ev.cells, ev.people, ev.items
     if item:
         items = [i for i in items if i.key == item]
@@ -355,11 +338,8 @@ def matrix(org: Organisation, today: date, *, team_id: int | None = None, item: 
     if status:
         people = [p for p in people if any((c := cells.get((p.membership_id, k))) is not None
                                            and c.state.status == status for k in keys)]
-    found = Matrix(people, items, cells, ev.teams, {k: _pct(*per_item[k]) for k in keys},
-                   {t.id: _pct(*per_team[t.id]) for t in ev.teams}, _pct(*total), dict(counts), ev.items,
-                   ev.fragments)
-    ev.filtered[memo_key] = found
-    return found
+    return Matrix(people, items, cells, ev.teams, {k: _pct(*per_item[k]) for k in keys},
+                  {t.id: _pct(*per_team[t.id]) for t in ev.teams}, _pct(*total), dict(counts), ev.items)
 
 
 def person_cells(person: Person, today: date) -> list[Cell]:
@@ -369,25 +349,14 @@ def person_cells(person: Person, today: date) -> list[Cell]:
 
 
 def my_training(user: User, today: date) -> list[tuple[Person, Cell]]:
-    """Everything ``user`` is required to do, across their organisations, most urgent first.
-
-    Cached by the user, the day and the version stamps of the user's organisations: one small query
-    when nothing changed."""
-    org_ids = [m.org_id for m in active_memberships(user)]
-    if not org_ids:
-        return []
-    versions = tuple(db.session.execute(select(Organisation.id, Organisation.training_version)
-                                        .where(Organisation.id.in_(org_ids)).order_by(Organisation.id)).all())
-    key = (user.id, versions, today)
-    found = _mine.get(key)
-    if found is not None:
-        return found
-    people = load_user_people(user)
-    assignments = load_requirements({p.org_id for p in people})
+    """Everything ``user`` is required to do, across their organisations, most urgent first."""
+    org_ids = {m.org_id for m in active_memberships(user)}
+    assignments = load_requirements(org_ids) if org_ids else []
     if not assignments:
-        return _mine.put(key, [])
+        return []
+    people = load_user_people(user)
     cells = evaluate(people, assignments, load_completions([user.id], assignments), today)
     by_id = {p.membership_id: p for p in people}
     rows = [(by_id[m_id], cell) for (m_id, _), cell in cells.items()]
-    return _mine.put(key, sorted(rows, key=lambda r: (rules.STATUS_ORDER.index(r[1].state.status),
-                                                      r[1].state.due_on or date.max, r[1].item.title)))
+    return sorted(rows, key=lambda r: (rules.STATUS_ORDER.index(r[1].state.status),
+                                       r[1].state.due_on or date.max, r[1].item.title))

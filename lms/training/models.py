@@ -34,7 +34,7 @@ BASES = {"completion": "counted from each completion", "fixed": "on fixed dates 
 class Assignment(db.Model):
     __tablename__ = "training_assignment"
     __table_args__ = (
-        CheckConstraint("item_kind IN ('course', 'minutes')", name="item_kind"),
+        CheckConstraint(f"item_kind IN {tuple(ITEM_KINDS)}", name="item_kind"),
         CheckConstraint("target_kind IN ('org', 'team', 'job_title', 'person')", name="target_kind"),
         CheckConstraint("(item_kind = 'course' AND course_id IS NOT NULL) OR "
                         "(item_kind = 'minutes' AND meeting_id IS NOT NULL)", name="item_present"),
@@ -44,7 +44,7 @@ class Assignment(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    item_kind: Mapped[str] = mapped_column(enum_type(ITEM_KINDS, "item_kind", 16))
+    item_kind: Mapped[str] = mapped_column(String(16))
     course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     target_kind: Mapped[str] = mapped_column(String(16))

@@ -24,6 +24,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from lms import caching
 from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.csvexport import FORMULA_PREFIXES
@@ -265,6 +266,7 @@ def apply(actor: User, imp: RosterImport, *, now: datetime) -> dict:
     counts = summarise(actions)
     imp.status, imp.applied_at = "applied", now
     imp.summary = {**counts, "created_user_ids": [u.id for u in created], "added_user_ids": [u.id for u in added]}
+    caching.bump_training([org.id])
     record(actor, "roster.import", imp, now=now, org_id=org.id, after=counts)
     return imp.summary
 

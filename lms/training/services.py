@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 
 from courses.models import Course
+from lms import caching
 from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.extensions import db
@@ -118,6 +119,7 @@ def assign(actor: User, org: Organisation, data: AssignmentData, *, now: datetim
         a.target_job_title = title[:120]
     db.session.add(a)
     db.session.flush()
+    caching.bump_training([org.id])
     record(actor, "training.assign", a, now=now, org_id=org.id,
            after={"item": f"{a.item_kind}:{data.item_id}", "target": a.target_kind, "due_on": a.due_on.isoformat(),
                   "recurrence_months": a.recurrence_months, "basis": a.recurrence_basis, "grace_days": a.grace_days})
@@ -139,6 +141,8 @@ def update_assignment(actor: User, a: Assignment, *, due_on: date, recurrence_mo
     a.grace_days, a.is_mandatory = grace_days, is_mandatory
     after = {f: getattr(a, f) for f in fields}
     if before != after:
+        caching.bump_training([a.org_id])
+
         def plain(d):
             return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
 
@@ -149,6 +153,7 @@ def remove_assignment(actor: User, a: Assignment, *, now: datetime) -> None:
     """Stop requiring it. The row stays, marked removed, for the record."""
     if a.removed_at is None:
         a.removed_at = now
+        caching.bump_training([a.org_id])
         record(actor, "training.unassign", a, now=now, org_id=a.org_id)
 
 
@@ -199,6 +204,7 @@ def record_completion(actor: User, org: Organisation, user: User, *, item_kind: 
         raise TrainingError("Choose a course or a meeting's minutes.")
     db.session.add(record_)
     db.session.flush()
+    caching.bump_training([org.id])
     record(actor, "training.record", record_, now=now, org_id=org.id,
            after={"user_id": user.id, "item": record_.item_key, "completed_on": completed_on.isoformat()})
     return record_
@@ -208,4 +214,5 @@ def void_record(actor: User, record_: TrainingRecord, *, now: datetime) -> None:
     """Withdraw a completion recorded by mistake; the row stays, marked void."""
     if record_.voided_at is None:
         record_.voided_at = now
+        caching.bump_training([record_.org_id])
         record(actor, "training.record_void", record_, now=now, org_id=record_.org_id)

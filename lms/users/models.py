@@ -6,11 +6,11 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.types import UTCDateTime, new_version_stamp, utcnow
+from lms.types import UTCDateTime, utcnow
 
 # Professions decide credit eligibility (AMA PRA Category 1 is for MD/DO only).
 PROFESSIONS = {
@@ -63,9 +63,6 @@ class User(UserMixin, db.Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Part of every session cookie; rotating it invalidates every earlier cookie.
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
-    # Replaced by a new random stamp whenever something the learner's dashboard shows changes; the
-    # dashboard's cached parts are keyed by it (see lms.invalidation).
-    dashboard_version: Mapped[int] = mapped_column(BigInteger, default=new_version_stamp, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     licences: Mapped[list["Licence"]] = relationship(

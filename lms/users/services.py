@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from lms import caching
 from lms.errors import RuleViolation
 from lms.audit.services import record
 from lms.extensions import db
@@ -47,6 +48,8 @@ def update_profile(user: User, data: ProfileData, *, now: datetime, ip: str | No
         user.consent_updated_at = now
         record(user, "profile.consent", user, now=now, ip=ip,
                before={"consent_to_report": user.consent_to_report}, after={"consent_to_report": data.consent_to_report})
+    if (user.first_name, user.last_name) != (data.first_name.strip(), data.last_name.strip()):
+        caching.bump_training_of_people([user.id])  # names head the rows of compliance matrices
     user.first_name = data.first_name.strip()
     user.last_name = data.last_name.strip()
     user.credentials = data.credentials.strip()

@@ -16,6 +16,7 @@ from lms.extensions import csrf, db, limiter
 from lms.orgs.models import Membership
 from lms.types import utcnow
 from lms.users.models import User
+from lms.unit_of_work import discard
 from meetings import bp, jitsi, services, tracking
 from meetings.forms import AttendanceForm, ConfirmForm, EvaluationForm, PresenceForm, VoidForm
 from meetings.models import AttendanceInterval, Meeting
@@ -83,7 +84,7 @@ def add_attendance(meeting_id: int):
                                     left_at=_utc(meeting, form.left.data), note=form.note.data, now=utcnow(),
                                     ip=request.remote_addr)
         except tracking.AttendanceError as exc:
-            flash(str(exc), "danger")
+            discard(str(exc))
         else:
             flash("Attendance recorded as confirmed by the host.", "success")
     else:
@@ -110,7 +111,7 @@ def confirm_attendance(meeting_id: int, interval_id: int):
     try:
         tracking.confirm_interval(actor(), iv, now=utcnow(), ip=request.remote_addr)
     except tracking.AttendanceError as exc:
-        flash(str(exc), "warning")
+        discard(str(exc), "warning")
     else:
         flash("Attendance confirmed.", "success")
     return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
@@ -126,7 +127,7 @@ def void_attendance(meeting_id: int, interval_id: int):
         try:
             tracking.void_interval(actor(), iv, note=form.note.data, now=utcnow(), ip=request.remote_addr)
         except tracking.AttendanceError as exc:
-            flash(str(exc), "danger")
+            discard(str(exc))
         else:
             flash("The interval is struck out; the audit log keeps the change.", "success")
     else:
@@ -166,7 +167,7 @@ def evaluation(meeting_id: int):
         try:
             services.submit_evaluation(actor(), meeting, data, now=utcnow())
         except services.MeetingError as exc:
-            flash(str(exc), "warning")
+            discard(str(exc), "warning")
         else:
             flash("Thank you: your evaluation is recorded.", "success")
             return redirect(url_for("meetings.show", meeting_id=meeting.id))

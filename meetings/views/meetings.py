@@ -19,6 +19,7 @@ from lms.permissions import get_org_or_404, membership, is_admin
 from lms.security import external_url
 from lms.types import utcnow
 from lms.users.models import User
+from lms.unit_of_work import discard, refuse
 from meetings import bp, ical, jitsi, pages, services, tracking
 from meetings.forms import CREDIT_CODES, ActionItemForm, ConfirmForm, MeetingForm, MinutesForm
 from meetings.jobs import send_cancellations, send_invitations
@@ -226,8 +227,7 @@ def cancel(meeting_id: int):
     try:
         services.cancel_meeting(actor(), meeting, now=utcnow())
     except services.MeetingError as exc:
-        flash(str(exc), "warning")
-        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+        return refuse(str(exc), url_for("meetings.show", meeting_id=meeting.id), "warning")
     job_queue.enqueue(send_invitations, meeting_id, "cancel")
     flash("The meeting is cancelled; invitees are told and their calendars updated.", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
@@ -350,7 +350,7 @@ def add_action(meeting_id: int):
             services.add_action_item(actor(), meeting, text=form.text.data, owner_id=form.owner_id.data,
                                      due_on=form.due_on.data, now=utcnow())
         except services.MeetingError as exc:
-            flash(str(exc), "danger")
+            discard(str(exc))
         else:
             flash("Action added.", "success")
     else:
@@ -384,7 +384,7 @@ def acknowledge(meeting_id: int):
     try:
         services.acknowledge_minutes(actor(), meeting, now=utcnow())
     except services.MeetingError as exc:
-        flash(str(exc), "warning")
+        discard(str(exc), "warning")
     else:
         flash("You have read and signed the minutes.", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#meeting-minutes")

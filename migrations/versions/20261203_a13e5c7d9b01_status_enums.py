@@ -1,5 +1,7 @@
 """Status and kind columns as enums: a CHECK constraint refuses any value outside the list.
 
+(``credit_entry.kind`` and ``training_assignment.item_kind`` have had theirs since they were made.)
+
 PostgreSQL gets real CHECK constraints. SQLite cannot add one without rebuilding the table,
 and rebuilding ``course_version`` or the ledger would drop their triggers and cascade into the
 rows that reference them, so there the same rule is a pair of BEFORE INSERT / UPDATE triggers
@@ -21,12 +23,10 @@ ENUMS = [
     ("certificate", "status", "certificate_status", ("valid", "superseded", "revoked")),
     ("certificate_bulk_run", "status", "run_status", ("queued", "running", "finished")),
     ("roster_import", "status", "import_status", ("preview", "applied", "discarded")),
-    ("training_assignment", "item_kind", "item_kind", ("course", "minutes")),
     ("training_record", "item_kind", "item_kind", ("course", "minutes")),
     ("course_version", "state", "version_state", ("draft", "in_review", "published", "superseded")),
     ("course_tag", "kind", "tag_kind", ("specialty", "topic", "profession")),
     ("course_file", "kind", "file_kind", ("video", "attachment")),
-    ("credit_entry", "kind", "entry_kind", ("claim", "correction", "revocation")),
 ]
 
 

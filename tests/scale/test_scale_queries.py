@@ -1,6 +1,6 @@
 """Every key page runs the same number of SQL queries on a small and a ten-times-larger dataset.
 
-Both datasets come from ``lms.scale`` (what ``flask lms seed-scale`` writes), inside the test's
+Both datasets come from ``bench.seed`` (what ``python -m bench.seed`` writes), inside the test's
 transaction: the second one has ten times the users, courses and enrolments, and its learner has
 more enrolments, claims and meeting colleagues than the first one's. A page whose query count
 grows with the data (an N+1) fails here long before it is slow in production.
@@ -14,8 +14,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from lms.scale import AlreadySeeded, Sizes, email_for, seed_scale
-from lms.cache import LocalCache
+from bench.seed import AlreadySeeded, Sizes, email_for, seed_scale
+from lms.caching import cache
 from tests.conftest import count_queries
 
 SMALL = Sizes(users=40, courses=6, enrolments=240)
@@ -81,7 +81,7 @@ def _measure(app, db, client, tag: str, seen: dict | None = None) -> dict[str, i
         else:
             client.login(learner)
         assert client.get(url).status_code == 200, url  # warm: login, templates, first-use caches
-        LocalCache.clear_all()  # count the page as built, not as cached
+        cache.clear()  # count the page as built, without the shared fragments
         with count_queries(db.engine) as statements:
             response = client.get(url)
         assert response.status_code == 200, url

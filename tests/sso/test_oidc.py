@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_member, make_org, make_user
+from tests.factories import make_member, make_user
 from tests.sso.conftest import DOMAIN
 
 # Each test drives a real identity provider in another process: seconds, not milliseconds.
@@ -62,8 +62,6 @@ def test_new_person_joins_just_in_time_with_default_role_and_job_title(client, d
 
 def test_unverified_email_is_not_linked_and_nothing_is_made(client, db, make_oidc_connection, oidc_sign_in,
                                                             oidc_provider):
-    from lms.users.models import User
-
     make_oidc_connection()
     victim = make_user(email=f"chief@{DOMAIN}")
     oidc_provider.add_account("attacker-1", email=f"chief@{DOMAIN}", email_verified=False)
@@ -78,8 +76,6 @@ def test_unverified_email_is_not_linked_and_nothing_is_made(client, db, make_oid
 
 
 def test_email_outside_the_claimed_domains_is_refused(client, db, make_oidc_connection, oidc_sign_in, oidc_provider):
-    from lms.users.models import User
-
     make_oidc_connection()
     make_user(email="someone@other-hospital.org")
     # The provider vouches for an address in a domain the organisation never claimed.

@@ -57,7 +57,8 @@ def test_just_in_time_member_with_job_title_from_an_attribute(client, db, make_s
     assert client.post(path, fields, csrf=False).status_code == 302
     user = db.session.scalar(select(User).where(User.email == f"saml-nurse@{DOMAIN}"))
     membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
-    assert user.full_name == "Grace Hopper" and (membership.role, membership.job_title) == ("member", "Ward sister")
+    assert user.full_name == "Grace Hopper" and membership.org_id == conn.org_id
+    assert (membership.role, membership.job_title) == ("member", "Ward sister")
 
 
 def test_replayed_response_is_refused(client, make_client, db, make_saml_connection, saml_sign_in, saml_idp):

@@ -14,7 +14,6 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from lms import activities
-from lms.cache import LocalCache
 from lms.credits import bp
 from lms.credits import services as credits
 from lms.credits.forms import ClaimForm, DateRangeForm, ExternalCreditForm, credit_type_choices
@@ -118,16 +117,8 @@ def _date_range():
 @login_required
 def transcript():
     form, start, end = _date_range()
-    user = current_user._get_current_object()
-    ledger = _ledgers.get_or_make((user.id, user.dashboard_version, start, end),
-                                  lambda: _ledger_html(user.id, start, end))
+    ledger = _ledger_html(current_user.id, start, end)
     return render_template("lms/credits/transcript.html", ledger=ledger, form=form, args=request.args.to_dict())
-
-
-# A learner's rendered totals and ledger lines by (learner, dashboard_version, date range): every credit
-# entry written gives its learner a new stamp in the same transaction (lms.invalidation), so a kept
-# rendering is never behind the ledger, in this process or another.
-_ledgers = LocalCache(size=4096)  # rendered HTML: a few KB each, bounded like the dashboard parts
 
 
 def _ledger_html(learner_id: int, start: date | None, end: date | None) -> Markup:

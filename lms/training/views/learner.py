@@ -6,12 +6,15 @@ URL that is not the organisation's is a 404.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
+from lms import caching
 from lms.extensions import db
 from lms.forms import choices
 from lms.orgs.forms import ConfirmForm
@@ -21,6 +24,7 @@ from lms.training import bp, compliance, reports, rules, services
 from lms.training.forms import PreferenceForm, RecordForm
 from lms.training.models import Assignment, TrainingRecord
 from lms.types import utcnow
+from lms.unit_of_work import refuse
 
 PEOPLE_PER_PAGE = 50
 
@@ -57,16 +61,33 @@ def _filters() -> dict:
 def dashboard(org_id: int):
     org = get_org_or_404(org_id, "manager")
     filters = _filters()
-    m = compliance.matrix(org, _today(org), **filters)
-    page = ListPage(m.people, max(request.args.get("page", 1, type=int) or 1, 1), PEOPLE_PER_PAGE)
+    today, number = _today(org), max(request.args.get("page", 1, type=int) or 1, 1)
     args = {k: v for k, v in (("team", filters["team_id"]), ("item", filters["item"]), ("status", filters["status"]),
                               ("leavers", "1" if filters["include_leavers"] else None)) if v}
-    # The matrix itself holds nothing of the reader: rendered once per matrix version, filters and page.
-    matrix_html = m.fragments.get_or_make((tuple(sorted(args.items())), page.page), lambda: Markup(render_template(
-        "lms/training/_matrix.html", org=org, m=m, page=page, args=args, labels=rules.STATUS_LABELS,
-        order=rules.STATUS_ORDER)))
-    return render_template("lms/training/dashboard.html", org=org, m=m, filters=filters, args=args,
-                           labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER, matrix_html=matrix_html)
+
+    def build() -> MatrixPage:
+        m = compliance.matrix(org, today, **filters)
+        page = ListPage(m.people, number, PEOPLE_PER_PAGE)
+        html = Markup(render_template("lms/training/_matrix.html", org=org, m=m, page=page, args=args,
+                                      labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER))
+        return MatrixPage(html, m.overall_pct, list(m.teams), list(m.all_items))
+
+    # The same for every manager of the organisation: kept until the training services (or a
+    # publication, for course titles) bump a generation in the key (``lms.caching``).
+    key = ("compliance", org.id, caching.generation("training", org.id), caching.generation("catalog"), today,
+           tuple(sorted(args.items())), number, org.name, org.timezone)
+    kept = caching.kept(key, build)
+    return render_template("lms/training/dashboard.html", org=org, m=kept, filters=filters, args=args,
+                           labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER, matrix_html=kept.matrix_html)
+
+
+class MatrixPage(NamedTuple):
+    """What the compliance page shows of a matrix: the rendered grid and the summary above it."""
+
+    matrix_html: Markup
+    overall_pct: int | None
+    teams: list
+    all_items: list
 
 
 @bp.route("/orgs/<int:org_id>/compliance.csv")
@@ -85,8 +106,7 @@ def dashboard_pdf(org_id: int):
         return reports.inspection_pdf(org, compliance.matrix(org, _today(org), **filters), now=utcnow(),
                                       actor=current_user)
     except reports.ReportTooLarge as exc:
-        flash(str(exc), "warning")
-        return redirect(url_for("training.dashboard", org_id=org.id, **request.args))
+        return refuse(str(exc), url_for("training.dashboard", org_id=org.id, **request.args), "warning")
 
 
 @bp.route("/orgs/<int:org_id>/people/<int:membership_id>")
@@ -142,8 +162,7 @@ def start(assignment_id: int):
         enrolment = services.start_course(user, db.session.get(Assignment, cell.assignment.id),
                                           due_on=cell.state.due_on, now=utcnow())
     except services.TrainingError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("training.mine"))
+        return refuse(str(exc), url_for("training.mine"))
     if enrolment.disclosures_seen_at is None:
         return redirect(url_for("courses.disclosures", course_id=enrolment.course_id))
     return redirect(url_for("courses.resume", course_id=enrolment.course_id))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lms import jobs
 from lms.extensions import db
-from lms.unit_of_work import refuse
+from lms.unit_of_work import discard, refuse
 from lms.forms import choices
 from lms.orgs import services as orgs
 from lms.orgs.forms import ConfirmForm
@@ -178,8 +178,7 @@ def roster_apply(org_id: int, import_id: int, action: str):
     try:
         summary = roster.apply(current_user._get_current_object(), imp, now=utcnow())
     except roster.RosterNotReady as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("training.roster_preview", org_id=org.id, import_id=imp.id))
+        return refuse(str(exc), url_for("training.roster_preview", org_id=org.id, import_id=imp.id))
     if summary["create"] or summary["add"]:
         jobs.enqueue(send_roster_emails, imp.id, current_user.id)
     changed = summary["create"] + summary["add"] + summary["update"]
@@ -242,7 +241,7 @@ def record_completion(org_id: int, membership_id: int):
     except services.NotInOrganisation:
         abort(404)
     except services.TrainingError as exc:
-        flash(str(exc), "danger")
+        discard(str(exc))
         return back
     flash(f"Completion recorded for {m.user.full_name}.", "success")
     return back

@@ -1,4 +1,8 @@
-"""``flask lms seed-scale``: a large, believable dataset for benchmarks and for trying Continuum at size.
+"""``python -m bench.seed``: a large, believable dataset for benchmarks and for trying Continuum at size.
+
+    python -m bench.seed --database-url URL --preset large   # or --users N --courses N --enrolments N
+
+The database must be migrated first (``flask db upgrade``; ``python -m bench.prepare`` does both).
 
 Rows are generated deterministically (one seeded ``random.Random``) in blocks and written with
 bulk inserts: PostgreSQL's ``COPY`` through psycopg, SQLite's ``executemany`` through SQLAlchemy
@@ -383,7 +387,8 @@ def _courses(w: Writer, rng, sizes: Sizes, now, orgs: Orgs, credit_types) -> lis
         add("course_person", version_id=version_id, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             credentials="RN, MSN", role="planner", attested_none=True, disclosed_on=released.date())
         module_id = add("course_module", version_id=version_id, title="Core content", position=0)
-        lessons = tuple(add("lesson", module_id=module_id, version_id=version_id, title=f"Part {k + 1}", kind="text",
+        lessons = tuple(add("lesson", module_id=module_id, version_id=version_id, title=f"Part {k + 1}",
+                            kind="video" if k == LESSONS_PER_COURSE - 1 else "text",  # heartbeats in bench.web's mixed run
                             position=k, body=f"Key points on **{topics[0]}**, part {k + 1}.", embed_url=None)
                         for k in range(LESSONS_PER_COURSE))
         for k, (kind, text_, required) in enumerate(EVALUATION):
@@ -523,7 +528,7 @@ def _claims(rows: list[dict], ids: dict, rng, uid, profession, course: SeededCou
 def specimen_pdf() -> bytes:
     """A one-page PDF that says it is a seeded specimen: every seeded certificate's stored file.
     (Rendering 100,000 real certificates would take hours; real issues render their own.)"""
-    text_ = "Specimen certificate written by flask lms seed-scale. Not issued to anyone."
+    text_ = "Specimen certificate written by bench/seed.py. Not issued to anyone."
     stream = f"BT /F1 14 Tf 60 500 Td ({text_}) Tj ET".encode()
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 792 612] /Contents 4 0 R "
@@ -688,46 +693,54 @@ def _meetings(w: Writer, rng, now, orgs: Orgs) -> None:
 # --- the command ---------------------------------------------------------------------------------
 
 
-def _command():
-    import click
-    from flask import current_app
-    from flask.cli import with_appcontext
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import os
+    import sys
 
-    @click.command("seed-scale")
-    @click.option("--preset", type=click.Choice(sorted(PRESETS)), default=None,
-                  help="tiny, small, medium or large (100,000 users, 2,000 courses, 1,000,000 enrolments).")
-    @click.option("--users", type=click.IntRange(10), default=None)
-    @click.option("--courses", type=click.IntRange(2), default=None)
-    @click.option("--enrolments", type=click.IntRange(0), default=None)
-    @click.option("--seed", "seed_", type=int, default=2026, show_default=True, help="Random seed (same data each time).")
-    @click.option("--tag", default="scale", show_default=True, help="Names the accounts user<n>@<tag>.continuum.test.")
-    @with_appcontext
-    def seed_scale_command(preset, users, courses, enrolments, seed_, tag):
-        """Fill a migrated database with a large dataset, in bulk, for benchmarks and trials at size.
+    parser = argparse.ArgumentParser(description="Fill a migrated database with a large dataset, in bulk, for "
+                                     "benchmarks and trials at size. Refuses to run twice with the same --tag.")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
+                        help="the migrated database (default: DATABASE_URL)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                        help="tiny, small, medium or large (100,000 users, 2,000 courses, 1,000,000 enrolments)")
+    parser.add_argument("--users", type=int, default=None)
+    parser.add_argument("--courses", type=int, default=None)
+    parser.add_argument("--enrolments", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=2026, help="random seed (same data each time)")
+    parser.add_argument("--tag", default="scale", help="names the accounts user<n>@<tag>.continuum.test")
+    args = parser.parse_args(argv)
+    if not args.database_url:
+        parser.error("give --database-url (or DATABASE_URL)")
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("SECRET_KEY", "bench-seeding-key-" + "x" * 32)
 
-        Refuses to run twice with the same --tag; use a fresh database (or another tag) to seed again.
-        """
-        from lms.auth.passwords import hash_password
+    from lms import create_app
+    from lms.auth.passwords import hash_password
 
-        sizes = dict(PRESETS[preset or "small"])
-        for key, value in (("users", users), ("courses", courses), ("enrolments", enrolments)):
-            if value is not None:
-                sizes[key] = value
-        sizes = Sizes(**sizes)
-        click.echo(f"Seeding {sizes.users:,} users, {sizes.courses:,} courses, {sizes.enrolments:,} enrolments "
-                   f"into {db.engine.url.render_as_string(hide_password=True)} ...")
-        password_hash = hash_password(SCALE_PASSWORD, current_app.config)
+    sizes = dict(PRESETS[args.preset or "small"])
+    for key in ("users", "courses", "enrolments"):
+        if getattr(args, key) is not None:
+            sizes[key] = getattr(args, key)
+    sizes = Sizes(**sizes)
+    app = create_app()
+    with app.app_context():
+        print(f"Seeding {sizes.users:,} users, {sizes.courses:,} courses, {sizes.enrolments:,} enrolments "
+              f"into {db.engine.url.render_as_string(hide_password=True)} ...", flush=True)
+        password_hash = hash_password(SCALE_PASSWORD, app.config)
         try:
             with db.engine.begin() as conn:
-                result = seed_scale(conn, sizes, seed=seed_, tag=tag, password_hash=password_hash, progress=click.echo)
+                result = seed_scale(conn, sizes, seed=args.seed, tag=args.tag, password_hash=password_hash,
+                                    progress=lambda line: print(line, flush=True))
         except AlreadySeeded as exc:
-            raise click.ClickException(f"{exc}; use a fresh database or another --tag.") from None
-        total = sum(result.counts.values())
-        click.echo(f"Done: {total:,} rows in {result.seconds:.1f} s.")
-        click.echo(f"Logins (password {SCALE_PASSWORD}): learner {result.learner_email}, "
-                   f"manager {result.manager_email}, educator {result.educator_email}")
+            print(f"{exc}; use a fresh database or another --tag.", file=sys.stderr)
+            return 1
+    total = sum(result.counts.values())
+    print(f"Done: {total:,} rows in {result.seconds:.1f} s.")
+    print(f"Logins (password {SCALE_PASSWORD}): learner {result.learner_email}, "
+          f"manager {result.manager_email}, educator {result.educator_email}")
+    return 0
 
-    return seed_scale_command
 
-
-seed_scale_command = _command()
+if __name__ == "__main__":
+    raise SystemExit(main())
