@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 
 .PHONY: demo test quick venv lock worker clean serve bench assets conformance
 
-venv: $(VENV)/.installed assets
+venv: $(VENV)/.installed assets tests/idp/node_modules/.installed
 
 ## Front-end packages served locally (package-lock.json pins them): Swagger UI for /api/v1/docs and
 ## scorm-again for SCORM. npm, never a CDN, never a browser download.
@@ -43,6 +43,12 @@ lock:
 		--no-header --annotation-style line --index-url https://pypi.org/simple \
 		--output-file requirements.lock requirements.txt
 	@echo "requirements.lock regenerated; commit it with requirements.txt"
+
+## The test identity providers: oidc-provider from the npm registry (package-lock.json), and xmlsec1 for SAML.
+tests/idp/node_modules/.installed: tests/idp/package.json tests/idp/package-lock.json
+	command -v xmlsec1 >/dev/null || (apt-get update -qq && apt-get install -y -qq xmlsec1)
+	cd tests/idp && npm ci --no-audit --no-fund --quiet
+	touch $@
 
 ## Set up, migrate the SQLite database, seed the demo, print the logins and serve on :5000.
 demo: venv

@@ -159,7 +159,11 @@ def main() -> None:
     for certificate_id in certificate_ids[:20]:
         with app.app_context():
             user = db.session.get(User, learner_of[certificate_id])
-            cookie_id = user.get_id()
+            from lms.sessions.services import cookie_id as _cookie_id, start_session
+            from lms.types import utcnow
+            _, token = start_session(user, method="test", user_agent="bench", ip=None, now=utcnow())
+            db.session.commit()
+            cookie_id = _cookie_id(user, token)
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = cookie_id, True
         for _ in range(10):

@@ -32,7 +32,11 @@ def main() -> None:
             user = db.session.scalar(select(User).where(User.email == args.email))
             if user is None:
                 raise SystemExit(f"no account {args.email}")
-            user_id = user.get_id()
+            from lms.sessions.services import cookie_id as _cookie_id, start_session
+            from lms.types import utcnow
+            _, token = start_session(user, method="test", user_agent="bench", ip=None, now=utcnow())
+            db.session.commit()
+            user_id = _cookie_id(user, token)
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = user_id, True
     for _ in range(args.repeat):

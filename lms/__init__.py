@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hmac
 import importlib
 import logging
 from datetime import datetime
@@ -121,16 +120,18 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(value: str):
-        # The cookie holds "<id>.<nonce>"; a rotated nonce (logout, password change,
-        # disabled account) makes every earlier cookie load nobody.
-        user_id, _, nonce = (value or "").partition(".")
-        if not user_id.isdigit() or not nonce:
-            return None
-        from lms.permissions import load_user_and_seats
+        # The cookie holds "<id>.<nonce>.<session token>"; a rotated nonce (password change,
+        # disabled account) or an ended session row makes the cookie load nobody.
+        from flask import g, request
 
-        user = load_user_and_seats(int(user_id))
-        if user is None or not user.is_active or not hmac.compare_digest(user.session_nonce, nonce):
+        from lms.sessions.services import load_session
+        from lms.types import utcnow
+
+        found = load_session(value, now=utcnow(), ip=request.remote_addr)
+        if found is None:
             return None
+        user, g.user_session = found
+        user.session_token = value.rsplit(".", 1)[1]
         return user
 
 
@@ -147,10 +148,12 @@ def _register_blueprints(app: Flask) -> None:
     from lms.main import views as _main_views  # noqa: F401
     from lms.orgs import bp as orgs_bp
     from lms.orgs import views as _orgs_views  # noqa: F401
+    from lms.sessions import bp as sessions_bp
+    from lms.sessions import views as _sessions_views  # noqa: F401
     from lms.users import bp as users_bp
     from lms.users import views as _users_views  # noqa: F401
 
-    for bp in (main_bp, auth_bp, users_bp, orgs_bp, admin_bp, mfa_bp, scim_bp):
+    for bp in (main_bp, auth_bp, sessions_bp, users_bp, orgs_bp, admin_bp, mfa_bp, scim_bp):
         app.register_blueprint(bp)
 
 

@@ -89,7 +89,7 @@ class Config:
         self.ENV_NAME = env.get("CONTINUUM_ENV", "development")  # development | production
         # The features, in dependency order: credits before what earns credit, training last.
         self.FEATURES = ("lms.credits", "lms.certificates", "meetings", "courses", "lms.training", "lms.workspace",
-                         "lms.api", "lms.webhooks")
+                         "lms.api", "lms.webhooks", "lms.sso")
         self.INSTANCE_DIR = str(INSTANCE_DIR)
         self.SECRET_KEY = env.get("SECRET_KEY")
 

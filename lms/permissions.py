@@ -44,22 +44,11 @@ def _load_seats(user_id: int) -> dict[int, Seat]:
     return {row.org_id: Seat(*row) for row in rows}
 
 
-def load_user_and_seats(user_id: int):
-    """The user and, on a GET, their seats for the rest of the request, in one statement (the login's
-    user row with its active memberships joined): every page's menus and checks then cost no query."""
-    from lms.users.models import User
-
-    rows = db.session.execute(
-        select(User, Membership.id, Membership.org_id, Membership.role, Organisation.name)
-        .outerjoin(Membership, (Membership.user_id == User.id) & Membership.deactivated_at.is_(None))
-        .outerjoin(Organisation, Organisation.id == Membership.org_id)
-        .where(User.id == user_id)).all()
-    if not rows:
-        return None
-    user = rows[0][0]
+def keep_seats(user_id: int, rows) -> None:
+    """On a GET, keep the seats read with the login's user (membership id, org id, role, org name;
+    None where the user has none) for the rest of the request."""
     if has_request_context() and request.method in ("GET", "HEAD"):
-        g.setdefault("_seats_memo", {})[user.id] = {row[2]: Seat(*row[1:]) for row in rows if row[1] is not None}
-    return user
+        g.setdefault("_seats_memo", {})[user_id] = {row[1]: Seat(*row) for row in rows if row[0] is not None}
 
 
 def seats(user) -> dict[int, Seat]:

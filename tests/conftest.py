@@ -210,10 +210,15 @@ class Client:
         return self._isolated(self.http.post, url, data=data, **kwargs)
 
     def login(self, user):
-        """Log in as ``user`` the way Flask-Login would after a successful password check."""
+        """Log in as ``user`` the way a successful sign-in would: a session row and its cookie."""
+        from lms.sessions.services import cookie_id, start_session
+        from lms.types import utcnow
+
+        _, token = start_session(user, method="test", user_agent="Test client", ip="127.0.0.1", now=utcnow())
+
         def write():
             with self.http.session_transaction() as session:
-                session["_user_id"] = user.get_id()
+                session["_user_id"] = cookie_id(user, token)
                 session["_fresh"] = True
 
         contextvars.Context().run(write)

@@ -104,9 +104,13 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def end_sessions(user: User) -> None:
-    """Invalidate every session cookie issued to ``user`` so far (logout, password change)."""
+def end_sessions(user: User, *, now: datetime | None = None, reason: str = "password-changed") -> None:
+    """Invalidate every session cookie issued to ``user`` so far (password change, disabled account)."""
+    from lms.sessions.services import end_all_sessions
+    from lms.types import utcnow
+
     user.session_nonce = new_session_nonce()
+    end_all_sessions(user, now=now or utcnow(), reason=reason)
 
 
 # Tokens. Each purpose has its own salt so a token for one cannot be replayed as another.
@@ -183,6 +187,6 @@ def set_disabled(actor: User, user: User, disabled: bool, *, now: datetime, ip: 
     before = {"disabled": user.disabled_at is not None}
     user.disabled_at = now if disabled else None
     if disabled:
-        end_sessions(user)
+        end_sessions(user, now=now, reason="disabled")
     record(actor, "account.disable" if disabled else "account.enable", user, now=now,
            before=before, after={"disabled": disabled}, ip=ip)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from lms import jobs
 from lms.auth import bp
 from lms.auth import services as auth
+from lms.auth.signals import password_sign_in_requested
 from lms.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -21,6 +22,9 @@ from lms.auth.throttle import allow, progressive_delay
 from lms.extensions import db, limiter
 from lms.mfa import signin as mfa_signin
 from lms.security import safe_next
+from lms.sessions import services as sessions
+from lms.sessions.login import current_session, sign_in
+from lms.unit_of_work import keep_on_error
 from lms.types import utcnow
 from lms.unit_of_work import refuse
 
@@ -111,24 +115,40 @@ def login():
         return redirect(next_url or url_for("main.dashboard"))
     form = LoginForm(email=request.args.get("email", "")[:254] or None)
     if form.validate_on_submit():
+        refusals = [message for _, message in password_sign_in_requested.send(
+            current_app._get_current_object(), email=form.email.data) if message]
         try:
+            if refusals:
+                raise auth.AuthError(refusals[0])
             user = auth.authenticate(form.email.data, form.password.data)
         except auth.NotVerified as exc:
             user = auth.get_user_by_email(form.email.data)
             jobs.enqueue(send_verification_email, user.id)
             form.form_errors.append(str(exc))
-        except auth.InvalidCredentials as exc:
+            _record_failure(form.email.data, "not verified", user)
+        except auth.AuthError as exc:
             form.form_errors.append(str(exc))
+            _record_failure(form.email.data, "sso required" if refusals else "invalid credentials")
         else:
             # The second factor, where one is set up or required, before the session starts.
-            return mfa_signin.begin(user, remember=form.remember.data, next_url=next_url)
+            return mfa_signin.begin(user, method="password", remember=form.remember.data, next_url=next_url)
     return render_template("lms/auth/login.html", form=form, next=next_url), 200 if not form.errors else 401
+
+
+def _record_failure(email: str, reason: str, user=None) -> None:
+    # Sign-in history keeps failures too, although the 401 rolls the request back.
+    sessions.record_sign_in(user, email=auth.normalise_email(email), method="password", success=False,
+                            now=utcnow(), ip=request.remote_addr, reason=reason)
+    keep_on_error()
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if current_user.is_authenticated:
-        auth.end_sessions(current_user._get_current_object())
+    row = current_session() if current_user.is_authenticated else None
+    if row is not None:
+        # Only this browser's session ends; the sessions page signs out everywhere.
+        sessions.end_session(current_user._get_current_object(), row, now=utcnow(), reason="sign-out",
+                             ip=request.remote_addr)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -187,7 +207,7 @@ def change_password():
             form.password.errors.extend(exc.problems)
         else:
             # Every earlier cookie is now void; give this browser a fresh session.
-            login_user(user)
+            sign_in(user, method="password")
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("users.profile"))
     return render_template("lms/auth/change_password.html", form=form), 200 if not form.errors else 422

@@ -12,23 +12,23 @@ import hmac
 import time
 
 from flask import redirect, session, url_for
-from flask_login import login_user
 
 from lms.extensions import db
 from lms.mfa import services
 from lms.security import safe_next
+from lms.sessions.login import sign_in
 from lms.users.models import User
 
 PENDING = "mfa_pending"
 MAX_AGE_SECONDS = 600
 
 
-def begin(user: User, *, remember: bool = False, next_url: str | None = None):
+def begin(user: User, *, method: str = "password", remember: bool = False, next_url: str | None = None):
     if not services.has_second_factor(user) and not services.requires_second_factor(user):
-        login_user(user, remember=remember)
+        sign_in(user, method=method, remember=remember)
         return redirect(next_url or url_for("main.dashboard"))
     session[PENDING] = {"uid": user.id, "nonce": user.session_nonce, "remember": bool(remember),
-                        "next": next_url, "at": int(time.time())}
+                        "next": next_url, "at": int(time.time()), "method": method}
     if services.has_second_factor(user):
         return redirect(url_for("mfa.verify"))
     return redirect(url_for("mfa.setup"))
@@ -57,11 +57,12 @@ def pending_key() -> str:
 def begin_passwordless(user: User) -> None:
     """A passkey with user verification is possession and PIN or biometric: both factors at once."""
     session[PENDING] = {"uid": user.id, "nonce": user.session_nonce, "remember": False, "next": None,
-                        "at": int(time.time())}
+                        "at": int(time.time()), "method": "passkey"}
 
 
 def finish(user: User) -> str:
     """Sign the pending user in; returns where to go next."""
     data = session.pop(PENDING, None) or {}
-    login_user(user, remember=bool(data.get("remember")))
+    method = data.get("method") or "password"
+    sign_in(user, method="password+mfa" if method == "password" else method, remember=bool(data.get("remember")))
     return safe_next(data.get("next")) or url_for("main.dashboard")

@@ -72,8 +72,13 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", order_by="BoardCertification.board"
     )
 
+    # The open sign-in session this object was loaded for (``lms.sessions``); not a column.
+    session_token = None  # type: str | None
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_nonce}"
+        # "<id>.<nonce>.<session token>": the nonce voids every cookie at once (password change),
+        # the token names one server-side session that can be ended on its own.
+        return f"{self.id}.{self.session_nonce}.{self.session_token or ''}"
 
     @property
     def is_active(self) -> bool:

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("lms", "courses", "meetings")
 FEATURES = ("courses", "meetings", "lms.credits", "lms.certificates", "lms.training", "lms.workspace", "lms.api",
-            "lms.webhooks")
+            "lms.webhooks", "lms.sso")
 # Which features a feature builds on (a DAG): credit is the ground every activity stands on;
 # certificates certify credit; training assigns courses and meetings and reads their records.
 # Anything the other way round is a signal (``<feature>.signals``) or the activity registry.
@@ -27,6 +27,7 @@ DEPENDS_ON = {
     # The public API is an adapter over every feature's services; webhooks only listen to signals.
     "lms.api": ("lms.credits", "lms.certificates", "courses", "meetings", "lms.training"),
     "lms.webhooks": (),
+    "lms.sso": (),  # single sign-on stands on the core alone (accounts, sessions, organisations)
 }
 
 
