@@ -11,7 +11,8 @@ from lms.extensions import db
 from lms.types import UTCDateTime, utcnow
 from lms.users.models import User
 
-SIGN_IN_METHODS = {"password": "Password", "oidc": "OpenID Connect", "saml": "SAML", "test": "Test"}
+SIGN_IN_METHODS = {"password": "Password", "password+mfa": "Password and second factor", "passkey": "Passkey",
+                   "oidc": "OpenID Connect", "saml": "SAML", "test": "Test"}
 
 
 class UserSession(db.Model):

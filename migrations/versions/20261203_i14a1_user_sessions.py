@@ -1,7 +1,7 @@
 """Server-side sign-in sessions (issue 14, part A).
 
 Revision ID: i14a1_user_sessions
-Revises: i13c01
+Revises: i15a1c2d3e4f5
 Create Date: 2026-12-03 08:30:00
 
 Reviewed by hand. Every cookie now names a ``user_session`` row; cookies made before this
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'i14a1_user_sessions'
-down_revision = 'i13c01'
+down_revision = 'i15a1c2d3e4f5'
 branch_labels = None
 depends_on = None
 
