@@ -11,8 +11,8 @@ from tests.http.access import ROLES, check_access, make_people, org_scoped
 EDUCATORS = dict(educator=200)
 
 MATRIX = {
-    "lms.workspace.activities": ("GET", "/workspace/orgs/{org}/activities", org_scoped(200, **EDUCATORS)),
-    "lms.workspace.hub": ("GET", "/workspace/hub/course/{course}?tab=credit", org_scoped(200, **EDUCATORS)),
+    "workspace.activities": ("GET", "/workspace/orgs/{org}/activities", org_scoped(200, **EDUCATORS)),
+    "workspace.hub": ("GET", "/workspace/hub/course/{course}?tab=credit", org_scoped(200, **EDUCATORS)),
 }
 # Every tab of both kinds, for the roles that may see them, and what a tired or hostile URL gets.
 HUB_PATHS = [f"/workspace/hub/{kind}/{{{kind}}}?tab={tab}" for kind in ("course", "meeting")
