@@ -111,7 +111,7 @@ def test_key_pages_do_not_run_more_queries_on_more_data(app, db, make_client):
     many = _measure(app, db, make_client(), "qb", seen)
     grown = {name: [[s.split("WHERE")[0][:50] + s.split("WHERE")[-1][:70] for s in run] for run in seen[name]]
              for name in many if many[name] != few[name]}
-    assert many == few, f"query counts grew with the data: {few} -> {many}; statements: {grown}"
+    assert all(many[page] <= few[page] for page in few), f"query counts grew with the data: {few} -> {many}; statements: {grown}"
     assert max(many.values()) <= 25, many
     assert min(few.values()) >= 2, few  # the listener really saw the requests (the user with their seats, then the page)
 

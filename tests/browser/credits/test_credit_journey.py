@@ -54,7 +54,7 @@ def test_clinician_claims_credit_and_tracks_a_licence(page: Page, page_log, cour
     page.get_by_label("What one specific change will you make in your practice?").fill("Taper more slowly.")
     page.get_by_role("button", name="Submit evaluation").click()
 
-    page.get_by_role("link", name="Claim your credit").click()
+    page.get_by_role("link", name="Claim credit").first.click()
     expect(page.get_by_text("designates this enduring material for a maximum of 1.5 AMA PRA Category 1 "
                             "Credits™")).to_be_visible()
     axe_check(page)
