@@ -144,8 +144,9 @@ class QuestionForm(FlaskForm):
     text = TextAreaField("Question", filters=[strip], validators=[DataRequired(), Length(max=5000), NoPHI()])
     rationale = TextAreaField("Rationale (shown after answering)", filters=[strip],
                               validators=[Optional(), Length(max=5000), NoPHI()])
+    # Shown (and sent) only for a true/false question: the page disables it for the other kinds.
     true_is_correct = SelectField("For true/false: the correct answer", choices=choices(
-        [("true", "True"), ("false", "False")]))
+        [("true", "True"), ("false", "False")]), default="true", validators=[Optional()])
     submit = SubmitField("Add question")
 
 

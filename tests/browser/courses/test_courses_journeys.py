@@ -140,7 +140,7 @@ def test_educator_publishes_and_clinician_completes(page: Page, page_log, provid
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Catalog").click()
     page.get_by_role("searchbox", name="Search").fill(title.split()[-1])
     page.get_by_role("button", name="Search").click()
-    expect(page.get_by_role("link", name=title)).to_be_visible()
+    expect(page.get_by_role("link", name=title).first).to_be_visible()
     axe_check(page)
     page.get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", name=title)).to_be_visible()
@@ -177,7 +177,7 @@ def test_educator_publishes_and_clinician_completes(page: Page, page_log, provid
 
     page.goto("/dashboard")
     expect(page.get_by_role("heading", name="Completed")).to_be_visible()
-    expect(page.get_by_role("link", name=title)).to_be_visible()
+    expect(page.get_by_role("link", name=title).first).to_be_visible()
     axe_check(page)
     page_log.assert_clean()
 
