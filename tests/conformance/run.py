@@ -30,7 +30,7 @@ PYTHON = sys.executable
 
 def _suite_source() -> Path:
     candidates = [os.environ.get("CMI5_LTS_DIR"), ROOT.parent / "shared/conformance/cmi5/lts",
-                  ROOT / "../shared/conformance/cmi5/lts"]
+                  ROOT / "../shared/conformance/cmi5/lts", Path("/work/shared/conformance/cmi5/lts")]
     for candidate in candidates:
         if candidate and (Path(candidate) / "package.json").exists():
             return Path(candidate).resolve()
