@@ -126,12 +126,8 @@ def update_quiz(actor, course: Course, lesson_id: int, *, pass_mark_pct: int, ma
     return quiz
 
 
-def add_question(actor, course: Course, lesson_id: int, *, kind: str, text: str, rationale: str,
-                 options: list[tuple[str, bool]], now: datetime) -> QuizQuestion:
-    """Add a question; ``options`` are (text, is_correct). True/false questions get their two options."""
-    quiz = lesson_of(course, lesson_id).quiz
-    if quiz is None:
-        raise CourseError("That lesson is not a quiz.")
+def checked_options(kind: str, options: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """The rules a question's options follow (the same as when it is added)."""
     if kind not in QUESTION_KINDS:
         raise CourseError("Choose a kind of question.")
     if kind == "truefalse":
@@ -145,6 +141,16 @@ def add_question(actor, course: Course, lesson_id: int, *, kind: str, text: str,
         raise CourseError("Mark at least one option as correct.")
     if kind == "single" and correct != 1:
         raise CourseError("A single-answer question has exactly one correct option.")
+    return options
+
+
+def add_question(actor, course: Course, lesson_id: int, *, kind: str, text: str, rationale: str,
+                 options: list[tuple[str, bool]], now: datetime) -> QuizQuestion:
+    """Add a question; ``options`` are (text, is_correct). True/false questions get their two options."""
+    quiz = lesson_of(course, lesson_id).quiz
+    if quiz is None:
+        raise CourseError("That lesson is not a quiz.")
+    options = checked_options(kind, options)
     question = QuizQuestion(kind=kind, text=text, rationale=rationale, position=len(quiz.questions))
     question.options = [QuizOption(text=t, is_correct=ok, position=n) for n, (t, ok) in enumerate(options)]
     quiz.questions.append(question)

@@ -6,27 +6,9 @@ from datetime import datetime
 
 from courses.authoring import CourseError
 from courses.authoring import child
-from courses.content import lesson_of
-from courses.models import QUESTION_KINDS, Course, QuizOption, QuizQuestion
+from courses.content import checked_options, lesson_of
+from courses.models import Course, QuizOption, QuizQuestion
 from lms.extensions import db
-
-
-def checked_options(kind: str, options: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
-    """The rules a question's options follow (the same as when it is added)."""
-    if kind not in QUESTION_KINDS:
-        raise CourseError("Choose a kind of question.")
-    if kind == "truefalse":
-        correct_true = any(ok for t, ok in options if t.strip().lower() == "true") if options else True
-        options = [("True", correct_true), ("False", not correct_true)]
-    options = [(t.strip(), ok) for t, ok in options if t.strip()]
-    if len(options) < 2:
-        raise CourseError("Give at least two options.")
-    correct = sum(1 for _, ok in options if ok)
-    if correct == 0:
-        raise CourseError("Mark at least one option as correct.")
-    if kind == "single" and correct != 1:
-        raise CourseError("A single-answer question has exactly one correct option.")
-    return options
 
 
 def question_of(course: Course, lesson_id: int, question_id: int) -> QuizQuestion:
