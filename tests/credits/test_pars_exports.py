@@ -40,14 +40,30 @@ def read_xlsx(response) -> list[list[str]]:
     return [["" if v is None else v for v in row] for row in book.active.iter_rows(values_only=True)]
 
 
+def valid_npis():
+    """Distinct NPIs that pass the Luhn check over the 80840 prefix, as CMS issues them."""
+    for base in range(123456780, 123456999):
+        digits = [int(d) for d in "80840" + str(base)]
+        total = 0
+        for i, d in enumerate(reversed(digits)):
+            if i % 2 == 0:
+                d *= 2
+                d = d - 9 if d > 9 else d
+            total += d
+        yield f"{base}{(10 - total % 10) % 10}"
+
+
 @pytest.fixture
 def world(db, acts, make_client):
     org = make_org(name="Northbridge CME Institute", kind="provider", is_accredited_provider=True)
     info = acts.add(org=org, designations={"ama_pra_1": D("2"), "abim_moc": D("2"), "ancc": D("2")})
     educator = make_client().login(make_member(org, role="educator").user)
 
+    npis = iter(valid_npis())
+
     def learner(first, last, *, profession="physician_md", boards=(), licences=(), **fields):
-        defaults = dict(consent_to_report=True, birth_month=3, birth_day=7, npi="1234567893")
+        # Each learner holds their own NPI: one NPI belongs to one person (issue 19).
+        defaults = dict(consent_to_report=True, birth_month=3, birth_day=7, npi=next(npis))
         user = make_user(first_name=first, last_name=last, profession=profession, **(defaults | fields))
         for board, number in boards:
             db.session.add(BoardCertification(user=user, board=board, diplomate_id=number))
