@@ -22,6 +22,12 @@ from lms.extensions import limiter
 WINDOW_SECONDS = 15 * 60
 
 
+def _enabled() -> bool:
+    """Rate limiting switched off (``RATELIMIT_ENABLED=0``) switches these counters off too: the limiter
+    then has no storage to keep them in."""
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
 def _storage():
     return limiter.storage
 
@@ -32,7 +38,7 @@ def _keys(account: str) -> tuple[str, str]:
 
 def wait_seconds(account: str) -> int:
     """Seconds before this account may be tried again (0: now)."""
-    if not account:
+    if not account or not _enabled():
         return 0
     _, wait_key = _keys(account)
     storage = _storage()
@@ -42,7 +48,7 @@ def wait_seconds(account: str) -> int:
 
 
 def record_failure(account: str) -> None:
-    if not account:
+    if not account or not _enabled():
         return
     count_key, wait_key = _keys(account)
     storage = _storage()
@@ -55,6 +61,8 @@ def record_failure(account: str) -> None:
 
 
 def record_success(account: str) -> None:
+    if not _enabled():
+        return
     for key in _keys(account):
         _storage().clear(key)
 
@@ -86,6 +94,8 @@ def progressive_delay(account_of, failed):
 
 def allow(limit: str, key: str) -> bool:
     """Count one use of ``key`` against ``limit`` (e.g. "3 per hour"); False once it is spent. Never raises."""
+    if not _enabled():
+        return True
     return limiter.limiter.hit(parse(limit), "quiet", key)
 
 

@@ -123,3 +123,21 @@ def test_behind_a_proxy_clients_are_told_apart_by_their_real_address(tmp_path):
     assert attempt("203.0.113.6").status_code == 401  # another client behind the same proxy is not throttled
     # A client cannot pick its own address: only the last hop, added by the proxy, counts.
     assert attempt("203.0.113.6, 203.0.113.5").status_code == 429
+
+
+def test_with_rate_limiting_switched_off_sign_in_still_works(tmp_path):
+    """RATELIMIT_ENABLED=0 leaves the limiter without storage; the sign-in delays must not need it."""
+    from lms import create_app
+    from lms.extensions import db
+
+    app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path}/nolimits.db") | {
+        "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, "LOGIN_DELAY_AFTER": 2})
+    upgrade_database(app)
+    with app.app_context():
+        make_user(email="open@example.org")
+        db.session.commit()
+    client = app.test_client()
+    wrong = [client.post("/auth/login", data={"email": "open@example.org", "password": "wrong" * 3}).status_code
+             for _ in range(4)]
+    assert wrong == [401] * 4  # no delay counters (and no 500) without the limiter's storage
+    assert client.post("/auth/login", data={"email": "open@example.org", "password": PASSWORD}).status_code == 302
