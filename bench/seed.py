@@ -71,6 +71,8 @@ EVALUATION = (("likert", "The activity met its stated learning objectives.", Tru
               ("likert", "The content was fair, balanced and free of commercial bias.", True),
               ("text", "What one specific change will you make in your practice?", False))
 LESSONS_PER_COURSE = 3
+# A text lesson (opened in bench.web's mixed run), a quiz (answered there) and a video (heartbeats there).
+LESSON_KIND = ("text", "quiz", "video")
 
 
 class AlreadySeeded(RuntimeError):
@@ -340,7 +342,8 @@ class SeededCourse:
 
 def _courses(w: Writer, rng, sizes: Sizes, now, orgs: Orgs, credit_types) -> list[SeededCourse]:
     ids = {name: w.next_id(name) for name in ("course", "course_version", "course_tag", "credit_designation",
-                                             "course_person", "course_module", "lesson", "evaluation_item")}
+                                             "course_person", "course_module", "lesson", "quiz", "quiz_question",
+                                             "quiz_option", "evaluation_item")}
     rows: dict[str, list[dict]] = {name: [] for name in ids}
 
     def add(table_, **values):
@@ -388,9 +391,17 @@ def _courses(w: Writer, rng, sizes: Sizes, now, orgs: Orgs, credit_types) -> lis
             credentials="RN, MSN", role="planner", attested_none=True, disclosed_on=released.date())
         module_id = add("course_module", version_id=version_id, title="Core content", position=0)
         lessons = tuple(add("lesson", module_id=module_id, version_id=version_id, title=f"Part {k + 1}",
-                            kind="video" if k == LESSONS_PER_COURSE - 1 else "text",  # heartbeats in bench.web's mixed run
-                            position=k, body=f"Key points on **{topics[0]}**, part {k + 1}.", embed_url=None)
+                            kind=LESSON_KIND[k], position=k, body=f"Key points on **{topics[0]}**, part {k + 1}.",
+                            embed_url=None)
                         for k in range(LESSONS_PER_COURSE))
+        # The self-assessment: three single-answer questions (bench.web's mixed run answers them).
+        quiz_id = add("quiz", lesson_id=lessons[LESSON_KIND.index("quiz")], pass_mark_pct=70, max_attempts=100,
+                      shuffle=False)
+        for q in range(3):
+            question_id = add("quiz_question", quiz_id=quiz_id, position=q, kind="single",
+                              text=f"Which step comes {('first', 'next', 'last')[q]} in {topics[0]}?", rationale="")
+            for o in range(4):
+                add("quiz_option", question_id=question_id, position=o, text=f"Option {'ABCD'[o]}", is_correct=o == q)
         for k, (kind, text_, required) in enumerate(EVALUATION):
             add("evaluation_item", version_id=version_id, position=k, kind=kind, text=text_, required=required)
         made.append(SeededCourse(course_id, version_id, lessons, title, fmt, org_id, provider,

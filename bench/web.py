@@ -19,8 +19,9 @@ fixed time (warm-up first), every request with ``Connection: close``, cycling th
 
 Then the mixed run (``--no-mixed`` skips it): the learner pages (dashboard, course page, transcript,
 meeting page, catalog) driven together read-only, then again while a second wrk sends about 10% of
-all requests as the writes a learner makes on an unfinished course (video heartbeats, and opening a
-text lesson, which records progress). The reads' figures are reported on their own, so "mixed
+all requests as the writes learners make: on an unfinished course video heartbeats, opening a text
+lesson (which records progress) and answering a quiz (an attempt opened for each learner before the
+run, as the "Start" button does), and on a completed course the credit claim. The reads' figures are reported on their own, so "mixed
 reads within 20% of read-only" can be checked.
 
 Traffic goes to 127.0.0.1 only, and each wrk run stops by itself. It prints req/s, p50 and p95
@@ -44,6 +45,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
 from sqlalchemy import create_engine, text
@@ -187,7 +189,30 @@ def discover(database_url: str, learners: int) -> dict:
                     text_lesson = lesson_id
                 lessons[enrolment_id] = (course, text_lesson, video)
         people = [{"id": uid, "email": email, "course": course, "meeting": meeting,
-                   "open": lessons.get(open_id)} for uid, email, course, open_id in rows]
+                   "open": lessons.get(open_id), "open_enrolment": open_id} for uid, email, course, open_id in rows]
+        # A completed course each learner has not claimed yet, with what it designates (the claim form).
+        ids = [p["id"] for p in people]
+        unclaimed = {}
+        if ids:
+            in_ids = ("u.id IN (SELECT value FROM json_each(:ids))" if conn.dialect.name == "sqlite"
+                      else "u.id = ANY(:ids)")
+            for uid, course_id, code, amount in conn.execute(text(
+                    "SELECT u.id, e.course_id, d.credit_type_code, d.max_amount FROM \"user\" u "
+                    "JOIN enrolment e ON e.user_id = u.id AND e.completed_at IS NOT NULL "
+                    "AND e.evaluation_submitted_at IS NOT NULL "
+                    "JOIN credit_designation d ON d.version_id = e.version_id "
+                    "JOIN credit_type t ON t.code = d.credit_type_code "
+                    f"WHERE {in_ids} AND (CAST(t.professions AS TEXT) = '[]' "
+                    "OR CAST(t.professions AS TEXT) LIKE '%\"' || u.profession || '\"%') "
+                    "AND NOT EXISTS (SELECT 1 FROM credit_entry c WHERE c.learner_id = u.id "
+                    "AND c.activity_kind = 'course' AND c.activity_id = e.course_id) ORDER BY u.id, e.id"),
+                    {"ids": json.dumps(ids) if conn.dialect.name == "sqlite" else ids}):
+                course_id_, fields = unclaimed.get(uid, (course_id, {}))
+                if course_id_ == course_id:
+                    fields[f"amount_{code}"] = str(amount)
+                    unclaimed[uid] = (course_id, fields)
+        for p in people:
+            p["unclaimed"] = unclaimed.get(p["id"])
         topics = [t for (t,) in conn.execute(text(
             "SELECT value FROM course_tag WHERE kind = 'topic' GROUP BY value ORDER BY count(*) DESC LIMIT 8"))]
         manager = conn.scalar(text("SELECT u.email FROM \"user\" u JOIN membership m ON m.user_id = u.id "
@@ -207,38 +232,63 @@ def discover(database_url: str, learners: int) -> dict:
             "big_staff": big_staff, "codes": codes, "practice": tuple(practice) if practice else None}
 
 
-def sign_sessions(database_url: str, secret: str, user_ids: list[int]) -> dict[int, tuple[str, str]]:
+def sign_sessions(database_url: str, secret: str, user_ids: list[int],
+                  quizzes: dict[int, int] | None = None) -> tuple[dict[int, tuple[str, str]], dict[int, tuple]]:
     """A session cookie and CSRF token per user, signed with the server's secret by the app itself:
-    what the real login form would set (``login_user`` and Flask-WTF's token), without paying a
-    password hash per learner. Returns {user id: (Cookie header value, CSRF token)}."""
+    what the real login form would set (``sign_in``: a session row, the Flask-Login cookie, and
+    Flask-WTF's token), without paying a password hash per learner.
+
+    ``quizzes`` ({user id: enrolment id}) names learners part-way through a course: each gets a quiz
+    attempt opened the way the "Start the quiz" button opens one, for the mixed run to answer.
+    Returns ({user id: (Cookie header value, CSRF token)}, {user id: (course id, attempt id, answers)})."""
     saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "SECRET_KEY", "CONTINUUM_ENV", "CONTINUUM_INSTANCE")}
     os.environ.update(DATABASE_URL=database_url, SECRET_KEY=secret, CONTINUUM_ENV="production",
                       CONTINUUM_INSTANCE=tempfile.mkdtemp(prefix="continuum-bench-sign-"))
     try:
         from flask import g, session
-        from flask_login import login_user
         from flask_wtf.csrf import generate_csrf
         from sqlalchemy import select
 
         from bench.floor_app import create_bench_app
+        from courses import services as learning
+        from courses.models import Enrolment
+        from lms import unit_of_work
         from lms.extensions import db
+        from lms.sessions.login import sign_in
+        from lms.types import utcnow
         from lms.users.models import User
 
         app = create_bench_app({"SESSION_COOKIE_SECURE": False})
         serializer = app.session_interface.get_signing_serializer(app)
         name = app.config["SESSION_COOKIE_NAME"]
-        out = {}
+        out, attempts = {}, {}
         with app.app_context():
             users = db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
             for user in users:
                 with app.test_request_context("/", headers={"User-Agent": USER_AGENT},
                                               environ_base={"REMOTE_ADDR": "127.0.0.1"}):
                     g.pop("csrf_token", None)  # Flask-WTF keeps the token on g, which this app context shares
-                    login_user(user)
+                    sign_in(user, method="password")  # the session row and audit entry a real sign-in makes
                     token = generate_csrf()
                     out[user.id] = (f"{name}={serializer.dumps(dict(session))}", token)
+            for user_id, enrolment_id in (quizzes or {}).items():
+                enrolment = db.session.get(Enrolment, enrolment_id)
+                quiz = next((lesson.quiz for lesson in learning.load_version(enrolment.version_id).lessons
+                             if lesson.quiz is not None), None)
+                if quiz is None:
+                    continue
+                try:
+                    attempt = learning.start_attempt(enrolment, quiz, now=utcnow())
+                except learning.LearningError:
+                    continue
+                db.session.flush()
+                # The answers a learner gives: the right option for two questions, a wrong one for the third.
+                answers = {f"q_{q.id}": next(o.id for o in q.options if o.is_correct == (n < 2))
+                           for n, q in enumerate(quiz.questions)}
+                attempts[user_id] = (enrolment.course_id, attempt.id, answers)
+            unit_of_work.commit()
             db.session.remove()
-        return out
+        return out, attempts
     finally:
         for k, v in saved.items():
             if v is None:
@@ -293,10 +343,11 @@ def build_pages(base: str, found: dict, sessions: dict) -> tuple[list[Page], lis
     return pages, pending
 
 
-def mixed_targets(found: dict, sessions: dict) -> tuple[list[Target], list[Target]]:
-    """The mixed run's reads (each learner's five pages, interleaved) and writes (each learner with an
-    unfinished course: a video heartbeat, opening a text lesson, which records progress, and a second
-    heartbeat further on, as a player sends them)."""
+def mixed_targets(found: dict, sessions: dict, attempts: dict) -> tuple[list[Target], list[Target]]:
+    """The mixed run's reads (each learner's five pages, interleaved) and writes: for each learner
+    with an unfinished course a video heartbeat, opening a text lesson (which records progress) and
+    a second heartbeat further on, as a player sends them; the answers to a quiz attempt opened for
+    them; and, for each learner with a completed course not yet claimed, the credit claim."""
     reads, writes = [], []
     topics = found["topics"] or [""]
     people = [p for p in found["people"] if p["id"] in sessions]
@@ -306,17 +357,24 @@ def mixed_targets(found: dict, sessions: dict) -> tuple[list[Target], list[Targe
             reads.append([Target(f"/courses/{p['course']}", c), Target("/dashboard", c),
                           Target("/credits/transcript", c), Target(f"/meetings/{p['meeting']}", c),
                           Target(f"/courses/?topic={requests.utils.quote(topics[n % len(topics)])}", c)][kind])
-    for step in range(3):
+    for step in range(5):
         for p in people:
-            if not p["open"]:
-                continue
             c, token = sessions[p["id"]]
-            course, text_lesson, video = p["open"]
-            if step == 1 and text_lesson:
-                writes.append(Target(f"/courses/{course}/lessons/{text_lesson}", c))
-            elif step != 1 and video:
-                writes.append(Target(f"/courses/{course}/lessons/{video}/position", c, "POST", token,
-                                     json.dumps({"position": 15 * (step + 1), "duration": 1800})))
+            if step == 3 and p["id"] in attempts:  # answer the quiz opened for this learner
+                course, attempt_id, answers = attempts[p["id"]]
+                writes.append(Target(f"/courses/{course}/attempts/{attempt_id}", c, "POST", token,
+                                     urlencode({**answers, "csrf_token": token})))
+            elif step == 4 and p.get("unclaimed"):  # claim the credit of a completed course
+                course, fields = p["unclaimed"]
+                writes.append(Target(f"/credits/claim/course/{course}", c, "POST", token,
+                                     urlencode({**fields, "attest": "y", "csrf_token": token})))
+            elif step < 3 and p["open"]:
+                course, text_lesson, video = p["open"]
+                if step == 1 and text_lesson:
+                    writes.append(Target(f"/courses/{course}/lessons/{text_lesson}", c))
+                elif step != 1 and video:
+                    writes.append(Target(f"/courses/{course}/lessons/{video}/position", c, "POST", token,
+                                         json.dumps({"position": 15 * (step + 1), "duration": 1800})))
     return reads, writes
 
 
@@ -330,7 +388,7 @@ def check(base: str, page: Page, sample: int = 12) -> None:
             headers.update({"X-CSRFToken": t.csrf, "Content-Type": "application/json"})
         response = requests.request(t.method, base + t.path, headers=headers, data=t.body or None,
                                     allow_redirects=False, timeout=30)
-        if response.status_code != 200:
+        if response.status_code != 200 and not (t.method == "POST" and response.status_code in (302, 303)):
             raise RuntimeError(f"{page.name}: {t.method} {t.path} answered {response.status_code}, not 200")
         if t.method == "GET" and t.cookie and "Set-Cookie" in response.headers:
             raise RuntimeError(f"{page.name}: GET {t.path} re-sent the session cookie (the session changed on a read): "
@@ -420,7 +478,8 @@ def bench_database(url: str, args) -> dict:
     found = discover(url, args.learners)
     secret = secrets.token_urlsafe(48)
     started = time.perf_counter()
-    sessions = sign_sessions(url, secret, [p["id"] for p in found["people"]])
+    sessions, attempts = sign_sessions(url, secret, [p["id"] for p in found["people"]],
+                                       {p["id"]: p["open_enrolment"] for p in found["people"] if p["open_enrolment"]})
     print(f"  {label}: {len(sessions)} learner sessions signed in {time.perf_counter() - started:.1f} s",
           file=sys.stderr, flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -451,7 +510,7 @@ def bench_database(url: str, args) -> dict:
             page.result = measure(page)
             floors.append(measure(floor_page))
         if args.mixed:
-            read_list, write_list = mixed_targets(found, sessions)
+            read_list, write_list = mixed_targets(found, sessions, attempts)
             reads, writes = Page("mixed: learner reads", read_list), Page("mixed: learner writes", write_list)
             check(server.base, writes, sample=4)
             run_wrk(server.base, reads, args.warmup, args.connections, args.threads)
@@ -511,7 +570,7 @@ def table(result: dict) -> str:
         ro, rd, wr = mixed["read_only"], mixed["reads"], mixed["writes"]
         ok = mixed["reads_ratio"] >= 1 - MIXED_READS_WITHIN
         lines.append(f"mixed run ({mixed['read_targets']:,} read targets: dashboard, course, transcript, meeting, "
-                     f"catalog; {mixed['write_targets']:,} write targets: heartbeats, lesson opens)")
+                     f"catalog; {mixed['write_targets']:,} write targets: heartbeats, lesson opens, quiz answers, claims)")
         lines.append(f"  read-only  {ro['rps']:>8.1f} req/s  p50 {ro['p50_ms']:.1f} ms  p95 {ro['p95_ms']:.1f} ms  "
                      f"errors {ro['errors']}")
         lines.append(f"  mixed reads {rd['rps']:>7.1f} req/s  p50 {rd['p50_ms']:.1f} ms  p95 {rd['p95_ms']:.1f} ms  "

@@ -32,7 +32,12 @@ function request()
   local body = nil
   if t.csrf and #t.csrf > 0 then
     headers["X-CSRFToken"] = t.csrf
-    headers["Content-Type"] = "application/json"
+    -- a JSON body (video heartbeats) or a form (quiz answers, a credit claim), as the browser sends each
+    if t.body and t.body:sub(1, 1) == "{" then
+      headers["Content-Type"] = "application/json"
+    else
+      headers["Content-Type"] = "application/x-www-form-urlencoded"
+    end
   end
   if t.body and #t.body > 0 then body = t.body end
   return wrk.format(t.method, t.path, headers, body)

@@ -223,3 +223,32 @@ def test_private_keys_are_stored_encrypted(issued, app):
     key = badges.signing_key(certificate.provider_org_id, now=NOW)
     assert key.private_key_encrypted.startswith("gAAAA")  # Fernet
     assert badges.signing_key(certificate.provider_org_id, now=NOW).id == key.id
+
+
+def test_a_polling_wallet_gets_304_until_a_revocation_changes_the_list(issued, make_client, db):
+    """Status lists and issuer keys answer If-None-Match: unchanged bits, no new body; a revocation, a new one."""
+    from lms.certificates import services
+
+    *_, certificate = issued
+    key = badges.signing_key(certificate.provider_org_id, now=NOW)
+    path = urlsplit(badges.signed_credential(certificate, "Northbridge", key)["credentialStatus"]
+                    ["statusListCredential"]).path
+    wallet = make_client()
+    first = wallet.get(path)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag
+    again = wallet.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert wallet.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+    services.revoke(certificate, reason="Issued to the wrong learner", actor=None, now=NOW)
+    db.session.flush()
+    changed = wallet.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert json.loads(changed.data)["credentialSubject"]["encodedList"] != json.loads(first.data)[
+        "credentialSubject"]["encodedList"]
+
+    key_path = f"/certificates/keys/{certificate.provider_org_id}.json"
+    issuer = wallet.get(key_path)
+    assert issuer.status_code == 200
+    assert wallet.get(key_path, headers={"If-None-Match": issuer.headers["ETag"]}).status_code == 304

@@ -3,6 +3,8 @@ certificate of attendance, public verification and the providers' public keys.""
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 import logging
 
@@ -239,7 +241,8 @@ def public_key(org_id: int):
         abort(404)
     response = jsonify(badges.issuer_document(org, key))
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    response.add_etag()  # verifiers revalidate with If-None-Match and get a 304 until the key changes
+    return response.make_conditional(request)
 
 
 @bp.route("/certificates/status/<int:org_id>/<int:block>.json")
@@ -253,8 +256,16 @@ def status_list(org_id: int, block: int):
         abort(404)
     now = utcnow().replace(microsecond=0)
     document = lists.list_credential(org_id, block, issuer=badges.issuer_url(org_id), now=now)
-    response = current_app.response_class(json.dumps(badges.add_proof(document, key, created=document["validFrom"])),
-                                          mimetype="application/vc")
+    # The list is signed afresh on every request (its validFrom is now), so its bytes always differ;
+    # its meaning is the revocation bits and the key. A wallet that polls gets a 304, unsigned, until a
+    # certificate in the block is revoked.
+    etag = hashlib.sha256(f"{key.id}:{document['credentialSubject']['encodedList']}".encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(
+            json.dumps(badges.add_proof(document, key, created=document["validFrom"])), mimetype="application/vc")
+    response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
