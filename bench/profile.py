@@ -35,15 +35,24 @@ def main() -> None:
 
     from bench.floor_app import create_bench_app
     from bench.web import discover
+    from lms import unit_of_work
     from lms.extensions import db
+    from lms.sessions.services import cookie_id, start_session
+    from lms.types import utcnow
     from lms.users.models import User
 
     found = discover(args.database_url, args.learners)
     app = create_bench_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
-        users = {u.id: u.get_id() for u in db.session.scalars(select(User).where(
+        # Each learner with the session row a real sign-in opens (the cookie names it).
+        def signed_in(user):
+            _, token = start_session(user, method="password", user_agent="bench", ip="127.0.0.1", now=utcnow())
+            return cookie_id(user, token)
+
+        users = {u.id: signed_in(u) for u in db.session.scalars(select(User).where(
             User.id.in_([p["id"] for p in found["people"]])))}
-        manager = db.session.scalar(select(User).where(User.email == found["manager"])).get_id()
+        manager = signed_in(db.session.scalar(select(User).where(User.email == found["manager"])))
+        unit_of_work.commit()
     topics = found["topics"] or [""]
     pages = {
         "dashboard": lambda p, n: "/dashboard",
