@@ -165,6 +165,9 @@ def db(app):
         _db.session = _db._make_scoped_session(
             {"class_": _TestSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
         )
+        # The limiter is one object for every app this process made: an app made with rate limiting
+        # off (a drill, a deployment test) switches it off for the rest, unless each test sets it back.
+        limiter.enabled = bool(app.config.get("RATELIMIT_ENABLED", True))
         limiter.reset()
         try:
             yield _db
