@@ -60,9 +60,9 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest -c tests/pytest.ini -n 2 --dist loadfile $(PYTEST_ARGS) tests
 
-## The quick subset while working: no browser journeys, workers or migrations.
+## The quick subset while working, two processes: no browser journeys, workers, drills or heavy checks.
 quick: venv
-	$(BIN)/python -m pytest -c tests/pytest.ini -m "not slow" -q $(PYTEST_ARGS) tests
+	$(BIN)/python -m pytest -c tests/pytest.ini -n 2 --dist loadfile -m "not slow" -q $(PYTEST_ARGS) tests
 
 ## An RQ worker (with the scheduler, which runs retries) for the queue named in RQ_QUEUE (REDIS_URL must be set).
 worker: venv

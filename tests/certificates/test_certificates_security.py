@@ -109,6 +109,7 @@ def test_hostile_template_html_and_css_are_refused_by_the_fetcher(app, listener)
     assert listener.connections == 0
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_a_10000_character_name_renders_or_fails_cleanly(app):
     snapshot = designs.sample_snapshot("credit")
     snapshot["learner"] = {"name": "N" * 10_000, "credentials": "", "display_name": "N" * 10_000}
@@ -120,12 +121,14 @@ def test_a_10000_character_name_renders_or_fails_cleanly(app):
     assert "N" * 200 in pdftools.text(data).replace(" ", "")
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_the_sandbox_refuses_python_internals(app):
     html = "{{ ''.__class__.__mro__[1].__subclasses__() }}"
     with app.app_context(), pytest.raises(services.CertificateError):
         designs.preview(0, "credit", designs.TemplateData(html=html, css="", page_size="Letter"), provider="P")
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_a_template_that_eats_memory_fails_cleanly_and_the_renderer_recovers(app):
     job = certificate_pdf.build_job(designs.sample_snapshot("credit"))
     greedy = dict(job, html="{{ 'x' * 3000000000 }}")
@@ -134,6 +137,7 @@ def test_a_template_that_eats_memory_fails_cleanly_and_the_renderer_recovers(app
     assert render_isolated(job, timeout=30, memory_mb=256).startswith(b"%PDF")
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_a_template_that_never_ends_is_stopped_and_the_renderer_recovers(app):
     job = certificate_pdf.build_job(designs.sample_snapshot("credit"))
     endless = dict(job, html="{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}")

@@ -100,6 +100,7 @@ def test_unknown_activity_is_404(client, setup):
     assert client.login(learner).get("/credits/claim/course/999999").status_code == 404
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_transcript_csv_and_pdf(client, setup, acts):
     org, learner, info = setup
     client.login(learner).post(f"/credits/claim/course/{info.id}", {"amount_ama_pra_1": "1.25", "attest": "y"})
@@ -266,6 +267,7 @@ def _claims(acts, org, learners, n):
     return info
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_transcript_and_pars_run_a_bounded_number_of_queries(make_client, acts, db):
     org = make_org(kind="provider")
     educator = make_member(org, role="educator").user

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,6 +63,7 @@ rules = st.builds(
     one_time=st.booleans())
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 @settings(max_examples=300, deadline=None)
 @given(rules, ledgers)
 def test_totals_never_exceed_the_ledger(rule, lines):

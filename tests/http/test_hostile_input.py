@@ -101,6 +101,7 @@ def walk(app, make_client, people, ids, texts, queries, with_bodies) -> tuple[li
     return failures, count
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_every_route_refuses_hostile_ids_without_a_server_error(app, make_client, people):
     failures, count = walk(app, make_client, people, QUICK_IDS, HOSTILE_TEXT[:2], QUERIES[:2], with_bodies=False)
     assert count > 500

@@ -125,6 +125,7 @@ def test_behind_a_proxy_clients_are_told_apart_by_their_real_address(tmp_path):
     assert attempt("203.0.113.6, 203.0.113.5").status_code == 429
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_with_rate_limiting_switched_off_sign_in_still_works(tmp_path):
     """RATELIMIT_ENABLED=0 leaves the limiter without storage; the sign-in delays must not need it."""
     from lms import create_app

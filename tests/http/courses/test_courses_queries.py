@@ -43,6 +43,7 @@ def _measure(app, client, db, n, lessons):
     return counts
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 @pytest.mark.parametrize("small, large", [((2, 1), (12, 8))])
 def test_pages_run_a_bounded_number_of_queries(app, make_client, db, small, large):
     few = _measure(app, make_client(), db, *small)

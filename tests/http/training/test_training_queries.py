@@ -3,6 +3,8 @@ what 3 staff × 2 items cost."""
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import timedelta
 
 from lms.orgs.models import Membership, TeamMember
@@ -70,6 +72,7 @@ def measure(client, db, org, manager) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_dashboard_queries_do_not_grow_with_people_or_items(app, db, make_client):
     small = measure(make_client(), db, *build(db, 3, 2))
     big_org, big_manager = build(db, 500, 20)

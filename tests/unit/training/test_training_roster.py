@@ -71,6 +71,7 @@ def test_missing_columns_empty_files_and_nul_bytes_are_refused_whole():
             roster.parse(data)
 
 
+@pytest.mark.slow  # seconds of work: left out of `make quick`
 def test_ten_thousand_rows_parse_and_one_more_is_refused_whole():
     lines = [f"Person {i},p{i}@example.org,member,Team {i % 7},nurse,Nurse" for i in range(roster.MAX_ROWS)]
     rows, errors = roster.parse(csv_bytes(*lines))
