@@ -83,36 +83,48 @@ def test_postgresql_connections_killed_under_load_lose_and_double_no_claim(tmp_p
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     acknowledged, statuses, killed = set(), [], [0]
-    done = threading.Event()
+    done, over = threading.Event(), threading.Event()
 
     def killer():  # KILL_ROUNDS times, every KILL_EVERY seconds, every connection to the drill's database
-        with admin.connect() as conn:
-            for _ in range(KILL_ROUNDS):
-                if done.wait(KILL_EVERY):
-                    return
-                killed[0] += conn.execute(text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": url.database}).scalar()
+        try:
+            with admin.connect() as conn:
+                for _ in range(KILL_ROUNDS):
+                    if done.wait(KILL_EVERY):
+                        return
+                    killed[0] += conn.execute(text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": url.database}).scalar()
+        finally:
+            over.set()
 
-    def learner(user_id, session_id):
+    started = time.monotonic()
+    spread = KILL_ROUNDS * KILL_EVERY * 0.8
+
+    def learner(user_id, session_id, start_at):
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = session_id, True
+        time.sleep(max(0.0, started + start_at - time.monotonic()))  # claims spread over the kills
         for _ in range(600):  # a browser retrying until the claim is acknowledged or refused as a duplicate
             response = client.post(f"/credits/claim/course/{course_id}",
                                    data={"amount_ama_pra_1": "1.5", "attest": "y"})
             statuses.append(response.status_code)
             if response.status_code == 302:
                 acknowledged.add(user_id)
-                return
+                break
             if response.status_code == 422:
-                return
+                break
             time.sleep(0.2)
+        while not over.is_set():  # then reads its transcript, so every kill lands on busy connections
+            statuses.append(client.get("/credits/transcript").status_code)
+            time.sleep(0.05)
 
     chaos = threading.Thread(target=killer)
     chaos.start()
     try:
-        workers = [threading.Thread(target=lambda chunk=people[i::4]: [learner(*p) for p in chunk]) for i in range(4)]
+        starts = {p[0]: n * spread / len(people) for n, p in enumerate(people)}
+        workers = [threading.Thread(target=lambda chunk=people[i::4]: [learner(*p, starts[p[0]]) for p in chunk])
+                   for i in range(4)]
         for w in workers:
             w.start()
         for w in workers:
