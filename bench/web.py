@@ -241,9 +241,12 @@ def sign_sessions(database_url: str, secret: str, user_ids: list[int],
     ``quizzes`` ({user id: enrolment id}) names learners part-way through a course: each gets a quiz
     attempt opened the way the "Start the quiz" button opens one, for the mixed run to answer.
     Returns ({user id: (Cookie header value, CSRF token)}, {user id: (course id, attempt id, answers)})."""
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "SECRET_KEY", "CONTINUUM_ENV", "CONTINUUM_INSTANCE")}
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "SECRET_KEY", "CONTINUUM_ENV", "CONTINUUM_INSTANCE",
+                                            "SESSION_COOKIE_SECURE")}
+    # The server's own settings (Server sets them the same way): plain http on 127.0.0.1, so the
+    # cookie is "session", not the production "__Host-session" a browser only keeps over https.
     os.environ.update(DATABASE_URL=database_url, SECRET_KEY=secret, CONTINUUM_ENV="production",
-                      CONTINUUM_INSTANCE=tempfile.mkdtemp(prefix="continuum-bench-sign-"))
+                      SESSION_COOKIE_SECURE="0", CONTINUUM_INSTANCE=tempfile.mkdtemp(prefix="continuum-bench-sign-"))
     try:
         from flask import g, session
         from flask_wtf.csrf import generate_csrf
@@ -258,7 +261,7 @@ def sign_sessions(database_url: str, secret: str, user_ids: list[int],
         from lms.types import utcnow
         from lms.users.models import User
 
-        app = create_bench_app({"SESSION_COOKIE_SECURE": False})
+        app = create_bench_app()
         serializer = app.session_interface.get_signing_serializer(app)
         name = app.config["SESSION_COOKIE_NAME"]
         out, attempts = {}, {}
