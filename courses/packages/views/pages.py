@@ -250,9 +250,10 @@ def report(course_id: int):
     from courses.packages import reports
 
     course = get_course_or_404(course_id, for_edit=True)
-    rows = reports.attempt_rows(course)
+    page = reports.learner_page(course, page=request.args.get("page", 1, type=int) or 1)
+    rows = reports.attempt_rows(course, user_ids=[user.id for user in page.items])
     return render_template("packages/report.html", course=course, rows=rows, header=reports.ATTEMPT_HEADER,
-                           interactions=len(reports.interaction_rows(course)))
+                           page=page, interactions=reports.interaction_count(course))
 
 
 @bp.route("/courses/<int:course_id>/report/<name>.csv")
