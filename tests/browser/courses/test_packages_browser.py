@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import axe_check
 from tests.browser.courses.test_courses_journeys import login, logout
 from tests.conftest import service_missing
 from tests.packages.builders import scorm12_zip, scorm2004_zip
@@ -194,6 +195,7 @@ def test_a_multi_sco_scorm_2004_package_is_walked_with_next_and_the_contents(pag
     contents = page.get_by_role("navigation", name="Contents of this module")
     expect(contents.get_by_role("link", name="Scope of the standard")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("link", name="Previous")).to_have_count(0)
+    axe_check(page)
 
     # The SCO asks to continue (adl.nav.request) after completing itself: the player loads the next SCO.
     frame.get_by_role("button", name="Complete and continue").click()
