@@ -155,6 +155,18 @@ def deliver(forward_id: int, *, now: datetime) -> str:
     return "retry"
 
 
+def retry_pending(*, now: datetime) -> dict[str, int]:
+    """The sweep (``flask lms forward-statements``, cron): attempt again every forward still pending after
+    an attempt (without Redis a failed inline attempt is not retried otherwise; a retry that RQ also
+    makes is harmless, the PUT being idempotent and a delivered row skipped)."""
+    outcomes: dict[str, int] = {}
+    for forward_id in list(db.session.scalars(select(XapiForward.id).where(
+            XapiForward.status == "pending", XapiForward.attempts > 0).order_by(XapiForward.id))):
+        outcome = deliver(forward_id, now=now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 def recent_forwards(lrs: ExternalLrs, *, limit: int = 20) -> list[tuple[XapiForward, XapiStatement]]:
     return list(db.session.execute(select(XapiForward, XapiStatement).join(
         XapiStatement, XapiForward.statement_row_id == XapiStatement.id).where(XapiForward.lrs_id == lrs.id)
