@@ -295,7 +295,9 @@ SEQ_PAGE = """<!DOCTYPE html>
 
 CONTENT_BODY = """<p>Read this unit, then mark it complete.</p>
   <button id="complete" type="button">Complete this unit</button>
-  <button id="complete-continue" type="button">Complete and continue</button>"""
+  <button id="complete-continue" type="button">Complete and continue</button>
+  <button id="first-unit" type="button">Back to the first unit</button>
+  <button id="save-exit" type="button">Save and exit</button>"""
 
 # Storyline's default "Passed/Incomplete" reporting: finishing the slides passes the SCO.
 CONTENT_SCRIPT = """function complete() {
@@ -303,7 +305,11 @@ CONTENT_SCRIPT = """function complete() {
     SCORM.commit(); document.getElementById("result").textContent = "Unit complete";
   }
   document.getElementById("complete").addEventListener("click", complete);
-  document.getElementById("complete-continue").addEventListener("click", function () { complete(); leave("continue"); });"""
+  document.getElementById("complete-continue").addEventListener("click", function () { complete(); leave("continue"); });
+  document.getElementById("first-unit").addEventListener("click", function () { leave("{target=%(first)s}choice"); });
+  document.getElementById("save-exit").addEventListener("click", function () {
+    SCORM.set("cmi.exit", "suspend"); SCORM.set("adl.nav.request", "suspendAll"); SCORM.commit(); SCORM.finish();
+  });"""
 
 PRETEST_BODY = """<p>Answer both questions to test out of the content.</p>
   <fieldset><legend>Exposure control</legend>
@@ -341,7 +347,8 @@ def _seq_zip(title: str, items: str, units: list[tuple[str, str, str, str]], *, 
         resources="\n".join(SEQ_RESOURCE.format(id=i, page=page) for i, page, _t, _k in units)),
         "shared/scormdriver.js": DRIVER % {"version": "2004"}, "shared/style.css": "body { font-family: sans-serif; }"}
     for _identifier, page, unit_title, kind in units:
-        body, script = (PRETEST_BODY, PRETEST_SCRIPT) if kind == "pretest" else (CONTENT_BODY, CONTENT_SCRIPT)
+        body, script = (PRETEST_BODY, PRETEST_SCRIPT) if kind == "pretest" else \
+            (CONTENT_BODY, CONTENT_SCRIPT % {"first": units[0][0]})
         files[page] = SEQ_PAGE.format(title=unit_title, body=body, script=script)
     return _zip(files)
 

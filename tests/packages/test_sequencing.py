@@ -263,6 +263,8 @@ def test_a_learner_who_comes_back_resumes_the_unit_they_left(client, db, provide
     learner = Learner(client, course)
     learner.unit("?nav=choice&target=SCO-2")
     assert learner.unit() == "Exposure determination"
+    learner.commit("?nav=choice&target=SCO-2", {**PASSED, "exit": "suspend"})  # suspended: resumed
+    assert learner.unit() == "Exposure determination"
     learner.commit("?nav=choice&target=SCO-2", PASSED)  # finished: the next visit moves on
     assert learner.unit() == "Recordkeeping"
 

@@ -146,7 +146,8 @@ def _navigate(sequencer, package, enrolment):
     if latest:
         last = max(latest.values(), key=lambda a: (a.updated_at, a.id))
         current = sequencer.leaf_for(last.sco_index)
-        if current is not None and last.finished_at is not None and sequencer.can_continue(current):
+        if current is not None and last.finished_at is not None and not last.suspended and \
+                sequencer.can_continue(current):
             found, _why = sequencer.next(current)
             current = found or current
         if current is not None:

@@ -212,6 +212,15 @@ def test_a_multi_sco_scorm_2004_package_is_walked_with_next_and_the_contents(pag
     page.get_by_role("navigation", name="Contents of this module").get_by_role("link", name="Recordkeeping").focus()
     page.keyboard.press("Enter")
     expect(frame.get_by_role("heading", name="Recordkeeping")).to_be_visible()
+    # The SCO's own choice request ({target=…}choice), then its suspendAll: back to the lesson, unfinished.
+    frame.get_by_role("button", name="Back to the first unit").click()
+    expect(frame.get_by_role("heading", name="Scope of the standard")).to_be_visible()
+    frame.get_by_role("button", name="Save and exit").click()
+    expect(page.get_by_text("Your progress in this module is saved.")).to_be_visible()
+    expect(page.get_by_text("Completed. You can open it again to review.")).to_have_count(0)
+    page.get_by_role("link", name="Open the module").click()
+    expect(frame.get_by_role("heading", name="Scope of the standard")).to_be_visible()  # resumes where it left
+    page.get_by_role("navigation", name="Contents of this module").get_by_role("link", name="Recordkeeping").click()
     frame.get_by_role("button", name="Complete this unit").click()
     expect(frame.locator("#result")).to_have_text("Unit complete")
     page.get_by_role("link", name="Finish").click()
