@@ -21,6 +21,10 @@ def init_app(app) -> None:
     from courses.packages import models, progress, views  # noqa: F401  (models, the outcome receiver, routes)
     from lms.extensions import csrf
 
+    from courses.packages.cli import forward_statements_command
+    from lms.cli import lms_cli
+
     app.register_blueprint(bp)
     app.register_blueprint(lrs_bp)
     csrf.exempt(lrs_bp)
+    lms_cli.add_command(forward_statements_command)

@@ -92,6 +92,9 @@ def store_statement(statement: dict, *, now: datetime, public_url: str) -> XapiS
         if target is not None and target.verb_id != VERBS["voided"]:
             target.voided = True
     db.session.flush()
+    from courses.packages import forwarding  # the organisation's own LRS, if it has one
+
+    forwarding.queue_statement(row, now=now)
     return row
 
 

@@ -232,11 +232,23 @@ def parse_scorm(data: bytes, *, members: set[str]) -> dict:
     org = next((o for o in orgs if _local(o.tag) == "organization" and o.get("identifier") == default), None) \
         or next(o for o in orgs if _local(o.tag) == "organization")
     scos = []
+    collection = {}
+    coll_el = _child(root, "sequencingCollection")
+    for seq in (coll_el if coll_el is not None else []):
+        if _local(seq.tag) == "sequencing" and seq.get("ID"):
+            collection[seq.get("ID")] = seq
+    tree = {"id": org.get("identifier") or "ORG", "title": _text(_child(org, "title")), "sco": None,
+            "visible": True, "seq": sequencing_of(_child(org, "sequencing"), collection), "children": []}
+    nodes = [tree]
 
     def walk(element, depth: int) -> None:
         for item in element:
             if _local(item.tag) != "item":
                 continue
+            node = {"id": item.get("identifier") or f"item-{len(scos)}", "title": _text(_child(item, "title")),
+                    "sco": None, "visible": (item.get("isvisible") or "true").lower() != "false",
+                    "seq": sequencing_of(_child(item, "sequencing"), collection), "children": []}
+            nodes[-1]["children"].append(node)
             ref = item.get("identifierref")
             if ref:
                 res = resources.get(ref)
@@ -253,12 +265,104 @@ def parse_scorm(data: bytes, *, members: set[str]) -> dict:
                 scos.append({"identifier": item.get("identifier"), "title": _text(_child(item, "title")),
                              "href": res["href"], "parameters": item.get("parameters") or "",
                              "type": res["type"], "mastery_score": mastery, "depth": depth})
+                node["sco"] = len(scos) - 1
+            nodes.append(node)
             walk(item, depth + 1)
+            nodes.pop()
+            if node["sco"] is None and not node["children"]:
+                raise PackageRefused(f"The item {item.get('identifier')!r} launches nothing and holds no item.")
 
     walk(org, 0)
     if not scos:
         raise PackageRefused("The manifest's organization launches nothing.")
-    return {"standard": standard, "version": version, "title": _text(_child(org, "title")), "scos": scos}
+    parsed = {"standard": standard, "version": version, "title": _text(_child(org, "title")), "scos": scos}
+    if standard == "scorm2004":
+        parsed["tree"] = tree  # read by courses.packages.sequencing
+    return parsed
+
+
+# --- SCORM 2004 sequencing (the subset courses.packages.sequencing evaluates) ---------------------
+
+RULE_ACTIONS = {"skip", "disabled", "hiddenFromChoice", "stopForwardTraversal"}
+
+
+def _flag(element, name: str, default: bool) -> bool:
+    value = element.get(name) if element is not None else None
+    return default if value is None else value.strip().lower() == "true"
+
+
+def sequencing_of(element, collection: dict) -> dict:
+    """An item's ``imsss:sequencing`` (merged over the ``sequencingCollection`` entry it names by IDRef)
+    as plain data: control modes, precondition rules, objectives with their global maps, tracking and
+    the rollup contribution flags. Elements outside that subset are kept out and listed as ignored."""
+    seq = {"control": {"choice": True, "flow": False, "forward_only": False, "choice_exit": True},
+           "pre_rules": [], "objectives": [], "tracked": True, "rollup_satisfied": True, "rollup_completion": True,
+           "ignored": []}
+    if element is None:
+        return seq
+    parts = []
+    if element.get("IDRef") and element.get("IDRef") in collection:
+        parts.append(collection[element.get("IDRef")])
+    parts.append(element)
+    for part in parts:
+        for child in part:
+            name = _local(child.tag)
+            if name == "controlMode":
+                control = seq["control"]
+                control["choice"] = _flag(child, "choice", control["choice"])
+                control["flow"] = _flag(child, "flow", control["flow"])
+                control["forward_only"] = _flag(child, "forwardOnly", control["forward_only"])
+                control["choice_exit"] = _flag(child, "choiceExit", control["choice_exit"])
+            elif name == "sequencingRules":
+                for rule in child:
+                    if _local(rule.tag) != "preConditionRule":
+                        if isinstance(rule.tag, str):
+                            seq["ignored"].append(_local(rule.tag))
+                        continue
+                    parsed = _rule(rule)
+                    if parsed is not None:
+                        seq["pre_rules"].append(parsed)
+            elif name == "objectives":
+                for objective in child:
+                    kind = _local(objective.tag)
+                    if kind not in ("primaryObjective", "objective"):
+                        continue
+                    measure = _child(objective, "minNormalizedMeasure")
+                    try:
+                        minimum = float((measure.text or "").strip()) if measure is not None else 1.0
+                    except ValueError:
+                        raise PackageRefused("imsss:minNormalizedMeasure is not a number.") from None
+                    seq["objectives"].append({
+                        "id": objective.get("objectiveID") or ("" if kind == "primaryObjective" else None),
+                        "primary": kind == "primaryObjective",
+                        "by_measure": _flag(objective, "satisfiedByMeasure", False), "min_measure": minimum,
+                        "maps": [{"target": m.get("targetObjectiveID"),
+                                  "read": _flag(m, "readSatisfiedStatus", True),
+                                  "write": _flag(m, "writeSatisfiedStatus", False)}
+                                 for m in objective if _local(m.tag) == "mapInfo" and m.get("targetObjectiveID")]})
+            elif name == "deliveryControls":
+                seq["tracked"] = _flag(child, "tracked", True)
+            elif name == "rollupRules":
+                seq["rollup_satisfied"] = _flag(child, "rollupObjectiveSatisfied", True)
+                seq["rollup_completion"] = _flag(child, "rollupProgressCompletion", True)
+                if any(_local(r.tag) == "rollupRule" for r in child):
+                    seq["ignored"].append("rollupRule")
+            elif isinstance(child.tag, str) and name not in seq["ignored"]:
+                seq["ignored"].append(name)
+    return seq
+
+
+def _rule(rule) -> dict | None:
+    action_el = _child(rule, "ruleAction")
+    action = action_el.get("action") if action_el is not None else None
+    conditions_el = _child(rule, "ruleConditions")
+    if action not in RULE_ACTIONS or conditions_el is None:
+        return None
+    return {"action": action, "combination": conditions_el.get("conditionCombination", "all"),
+            "conditions": [{"condition": c.get("condition"), "objective": c.get("referencedObjective"),
+                            "not": (c.get("operator") or "noOp") == "not",
+                            "threshold": c.get("measureThreshold")}
+                           for c in conditions_el if _local(c.tag) == "ruleCondition"]}
 
 
 def _inside(href: str, members: set[str], must_exist: bool = True) -> str:

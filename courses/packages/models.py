@@ -147,3 +147,35 @@ class ScormAttempt(db.Model):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     interactions: Mapped[list] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExternalLrs(db.Model):
+    """An organisation's own LRS, to which the statements of its package lessons are forwarded."""
+
+    __tablename__ = "external_lrs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), unique=True)
+    endpoint: Mapped[str] = mapped_column(String(500))  # the xAPI base URL, ending in "/"
+    key: Mapped[str] = mapped_column(String(200))
+    secret_encrypted: Mapped[str] = mapped_column(Text)  # lms.sso.secretbox, own context
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class XapiForward(db.Model):
+    """One statement on its way to an external LRS: attempts, the last error, when it arrived."""
+
+    __tablename__ = "xapi_forward"
+    __table_args__ = (UniqueConstraint("statement_row_id", "lrs_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_row_id: Mapped[int] = mapped_column(ForeignKey("xapi_statement.id", ondelete="CASCADE"))
+    lrs_id: Mapped[int] = mapped_column(ForeignKey("external_lrs.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

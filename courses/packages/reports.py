@@ -31,16 +31,32 @@ def _pct(value) -> str:
     return "" if value is None else str(round(float(value) * 100))
 
 
-def attempt_rows(course: Course) -> list[list]:
+LEARNERS_PER_PAGE = 25
+
+
+def learner_page(course: Course, *, page: int, per_page: int = 0):
+    """One page of the learners who opened a package lesson of the course (by name), as a
+    Flask-SQLAlchemy pagination of users: each learner's rows stay together on one page."""
+    lesson_ids = _lesson_ids(course) or [-1]
+    learners = select(ScormAttempt.user_id).where(ScormAttempt.lesson_id.in_(lesson_ids)).union(
+        select(Cmi5Registration.user_id).where(Cmi5Registration.lesson_id.in_(lesson_ids)))
+    return db.paginate(select(User).where(User.id.in_(learners)).order_by(User.last_name, User.id),
+                       page=max(page, 1), per_page=per_page or LEARNERS_PER_PAGE, error_out=False, count=True)
+
+
+def attempt_rows(course: Course, *, user_ids: list[int] | None = None) -> list[list]:
+    """Every learner's rows (the CSV export), or only those of ``user_ids`` (a page of the report)."""
     lesson_ids = _lesson_ids(course)
-    if not lesson_ids:
+    if not lesson_ids or user_ids == []:
         return []
+    only = (lambda column: column.in_(user_ids)) if user_ids is not None else (lambda column: column.is_not(None))
     rows = []
     lessons = {lesson.id: lesson for lesson in db.session.scalars(select(Lesson).where(Lesson.id.in_(lesson_ids)))}
     scorm = db.session.execute(
         select(ScormAttempt, User, ContentPackage).join(User, ScormAttempt.user_id == User.id)
         .join(ContentPackage, ScormAttempt.package_id == ContentPackage.id)
-        .where(ScormAttempt.lesson_id.in_(lesson_ids)).order_by(User.last_name, User.id, ScormAttempt.id)).all()
+        .where(ScormAttempt.lesson_id.in_(lesson_ids), only(ScormAttempt.user_id))
+        .order_by(User.last_name, User.id, ScormAttempt.id)).all()
     for attempt, user, package in scorm:
         sco = package.structure["scos"][attempt.sco_index] if attempt.sco_index < len(package.structure["scos"]) \
             else {}
@@ -53,7 +69,8 @@ def attempt_rows(course: Course) -> list[list]:
     regs = db.session.execute(
         select(Cmi5Registration, User, ContentPackage).join(User, Cmi5Registration.user_id == User.id)
         .join(ContentPackage, Cmi5Registration.package_id == ContentPackage.id)
-        .where(Cmi5Registration.lesson_id.in_(lesson_ids)).order_by(User.last_name, User.id)).all()
+        .where(Cmi5Registration.lesson_id.in_(lesson_ids), only(Cmi5Registration.user_id))
+        .order_by(User.last_name, User.id)).all()
     if regs:
         reg_ids = [r.id for r, _u, _p in regs]
         seconds = dict(db.session.execute(
@@ -109,3 +126,16 @@ def interaction_rows(course: Course) -> list[list]:
                          "" if result.get("success") is None else ("correct" if result["success"] else "incorrect"),
                          body.get("timestamp", "")])
     return rows
+
+
+def interaction_count(course: Course) -> int:
+    """How many rows the interactions export holds, without building them."""
+    lesson_ids = _lesson_ids(course)
+    if not lesson_ids:
+        return 0
+    scorm = sum(sum(1 for item in items or [] if isinstance(item, dict)) for items in db.session.scalars(
+        select(ScormAttempt.interactions).where(ScormAttempt.lesson_id.in_(lesson_ids))))
+    regs = select(Cmi5Registration.id).where(Cmi5Registration.lesson_id.in_(lesson_ids))
+    cmi5 = db.session.scalar(select(func.count()).select_from(XapiStatement).where(
+        XapiStatement.registration.in_(regs), XapiStatement.verb_id == ANSWERED))
+    return scorm + (cmi5 or 0)

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from courses.packages.models import ContentPackage, ScormAttempt
+from courses.packages.sequencing import Sequencer, run_from_cmi
 from courses.packages.signals import outcome
 from courses.packages.xapi import duration_seconds
 from lms.extensions import db
@@ -108,6 +109,25 @@ def _other_scos(attempt: ScormAttempt, package: ContentPackage) -> list:
     return others
 
 
+def latest_attempts(package: ContentPackage, *, user_id: int, enrolment_id: int | None, round: int) -> dict:
+    """The learner's latest attempt at each SCO of the package in this round, by SCO index."""
+    latest: dict[int, ScormAttempt] = {}
+    for attempt in db.session.scalars(select(ScormAttempt).where(
+            ScormAttempt.package_id == package.id, ScormAttempt.user_id == user_id,
+            ScormAttempt.enrolment_id == enrolment_id, ScormAttempt.round == round).order_by(ScormAttempt.number)):
+        latest[attempt.sco_index] = attempt
+    return latest
+
+
+def sequencer_for(package: ContentPackage, *, user_id: int, enrolment_id: int | None, round: int) -> Sequencer:
+    """The package's activity tree with the learner's runs applied (an opened SCO that reported
+    nothing yet counts as attempted, with unknown statuses)."""
+    runs = {index: run_from_cmi(a.completion_status, a.success_status, a.score_scaled, a.cmi)
+            for index, a in latest_attempts(package, user_id=user_id, enrolment_id=enrolment_id,
+                                            round=round).items()}
+    return Sequencer(package.structure, runs)
+
+
 def _items(value) -> list:
     if isinstance(value, list):
         return value
@@ -165,7 +185,11 @@ def commit(attempt: ScormAttempt, package: ContentPackage, payload: dict, *, now
     attempt.commits += 1
     attempt.updated_at = now
     db.session.flush()
-    done = _sco_done(attempt) and all(_sco_done(other) for other in _other_scos(attempt, package))
+    if package.standard == "scorm2004":
+        done = sequencer_for(package, user_id=attempt.user_id, enrolment_id=attempt.enrolment_id,
+                             round=attempt.round).is_done()
+    else:
+        done = _sco_done(attempt) and all(_sco_done(other) for other in _other_scos(attempt, package))
     outcome.send(attempt.lesson_id, user_id=attempt.user_id, enrolment_id=attempt.enrolment_id, completed=done,
                  seconds=max(attempt.total_seconds - before, 0), now=now)
     return attempt

@@ -25,6 +25,41 @@
   var seed = {};
   try { seed = api.getFlattenedCMI(); } catch (e) { seed = {}; }
   frame.src = cfg.launchUrl + "#continuum-cmi=" + encodeURIComponent(JSON.stringify(seed));
+  // SCORM 2004 navigation: the SCO's adl.nav.request is acted on after it terminates (the terminate
+  // commit is synchronous, so the server sees the final data); the page's own Previous/Next/contents
+  // links commit first. The server's sequencing decides where each request lands.
+  var navRequest = null, leaving = false;
+  function go(url) {
+    if (leaving) { return; }
+    leaving = true;
+    try { if (!api.isTerminated()) { api.commit(scorm12 ? "LMSCommit" : "Commit", false); } } catch (e) { /* leaving */ }
+    window.location.assign(url);
+  }
+  function requestUrl(request) {
+    var choice = /^\{target=([^}]+)\}(choice|jump)$/.exec(request || "");
+    if (choice) { return cfg.navUrl + "?nav=choice&target=" + encodeURIComponent(choice[1]); }
+    if (["continue", "previous"].indexOf(request) >= 0) { return cfg.navUrl + "?nav=" + request + "&from=" + cfg.current; }
+    if (["exit", "exitAll", "suspendAll", "abandon", "abandonAll"].indexOf(request) >= 0) { return cfg.navUrl + "?nav=" + request; }
+    return null;
+  }
+  if (!scorm12) {
+    try {
+      var valid = api.adl.nav.request_valid;
+      valid.continue = cfg.navValid.continue ? "true" : "false";
+      valid.previous = cfg.navValid.previous ? "true" : "false";
+    } catch (e) { /* this scorm-again build keeps them read-only */ }
+    api.on("SetValue.adl.nav.request", function (element, value) { navRequest = value; });
+    api.on("Terminate", function () {
+      var url = requestUrl(navRequest);
+      if (url) { window.setTimeout(function () { go(url); }, 0); }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".js-scorm-nav"), function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        go(link.getAttribute("href"));
+      });
+    });
+  }
   window.addEventListener("pagehide", function () {
     try { if (!api.isTerminated()) { api.commit(scorm12 ? "LMSCommit" : "Commit", false); } } catch (e) { /* leaving */ }
   });

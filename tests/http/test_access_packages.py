@@ -21,6 +21,7 @@ MATRIX = {
                                     org_scoped(302, educator=302)),
     "packages.report": ("GET", "/packages/courses/{course}/report", org_scoped(200, educator=200)),
     "packages.report_csv": ("GET", "/packages/courses/{course}/report/attempts.csv", org_scoped(200, educator=200)),
+    "packages.external_lrs": ("GET", "/packages/orgs/{org}/lrs", org_scoped(200)),
     "xapi.about": ("GET", "/xapi/about", everyone(200)),
     "xapi.statements": ("GET", "/xapi/statements", everyone(401)),
     "xapi.state": ("GET", "/xapi/activities/state", everyone(401)),
@@ -51,7 +52,7 @@ def world(db, tmp_path):
     course, package = make_package_course(org, people["educator"], cmi5_zip(), tmp_path)
     services.enrol(people["member"], course, now=utcnow())
     draft, _ = make_package_course(org, people["educator"], cmi5_zip(), tmp_path, publish=False, title="Draft")
-    ids = {"course": course.id, "lesson": course.current_version.lessons[0].id, "package": package.id,
+    ids = {"org": org.id, "course": course.id, "lesson": course.current_version.lessons[0].id, "package": package.id,
            "key": package.storage_key, "draft": draft.id, "draft_lesson": draft.draft_version.lessons[0].id}
     return people, ids
 

@@ -217,3 +217,186 @@ def bomb_zip(size: int = 64 * 1024 * 1024) -> bytes:
             for _ in range(size // len(chunk)):
                 member.write(chunk)
     return out.getvalue()
+
+
+# --- SCORM 2004 4th edition, several SCOs with sequencing (as iSpring/Articulate multi-SCO exports) --
+
+SEQ_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="com.example.bbp.sequenced" version="1"
+  xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
+  xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3"
+  xmlns:adlnav="http://www.adlnet.org/xsd/adlnav_v1p3"
+  xmlns:imsss="http://www.imsglobal.org/xsd/imsss"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xsi:schemaLocation="http://www.imsglobal.org/xsd/imscp_v1p1 imscp_v1p1.xsd http://www.adlnet.org/xsd/adlcp_v1p3 adlcp_v1p3.xsd http://www.adlnet.org/xsd/adlseq_v1p3 adlseq_v1p3.xsd http://www.adlnet.org/xsd/adlnav_v1p3 adlnav_v1p3.xsd http://www.imsglobal.org/xsd/imsss imsss_v1p0.xsd">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="ORG-BBP">
+    <organization identifier="ORG-BBP" adlseq:objectivesGlobalToSystem="false">
+      <title>{title}</title>
+{items}
+      <imsss:sequencing>
+        <imsss:controlMode choice="{choice}" flow="true"/>
+      </imsss:sequencing>
+    </organization>
+  </organizations>
+  <resources>
+{resources}
+    <resource identifier="RES-COMMON" type="webcontent" adlcp:scormType="asset">
+      <file href="shared/scormdriver.js"/><file href="shared/style.css"/>
+    </resource>
+  </resources>
+</manifest>
+"""
+
+SEQ_RESOURCE = """    <resource identifier="RES-{id}" type="webcontent" adlcp:scormType="sco" href="{page}">
+      <file href="{page}"/><dependency identifierref="RES-COMMON"/>
+    </resource>"""
+
+SKIP_IF_SATISFIED = """<imsss:sequencingRules>
+            <imsss:preConditionRule>
+              <imsss:ruleConditions><imsss:ruleCondition condition="satisfied"/></imsss:ruleConditions>
+              <imsss:ruleAction action="skip"/>
+            </imsss:preConditionRule>
+          </imsss:sequencingRules>"""
+
+SEQ_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="stylesheet" href="shared/style.css">
+<script src="shared/scormdriver.js"></script></head>
+<body>
+<main>
+  <h1 id="unit">{title}</h1>
+  <p id="api-state"></p>
+  {body}
+  <p id="result" role="status"></p>
+</main>
+<script>
+(function () {{
+  var ok = SCORM.init();
+  document.getElementById("api-state").textContent = ok ? "connected" : "no LMS";
+  if (SCORM.get("cmi.completion_status") !== "completed") {{ SCORM.set("cmi.completion_status", "incomplete"); }}
+  SCORM.set("cmi.exit", "suspend");
+  function leave(request) {{
+    SCORM.set("cmi.exit", "normal");
+    if (request) {{ SCORM.set("adl.nav.request", request); }}
+    SCORM.commit(); SCORM.finish();
+  }}
+  function objective(n, id, status) {{
+    SCORM.set("cmi.objectives." + n + ".id", id);
+    SCORM.set("cmi.objectives." + n + ".success_status", status);
+    SCORM.set("cmi.objectives." + n + ".completion_status", "completed");
+  }}
+  {script}
+}}());
+</script>
+</body></html>
+"""
+
+CONTENT_BODY = """<p>Read this unit, then mark it complete.</p>
+  <button id="complete" type="button">Complete this unit</button>
+  <button id="complete-continue" type="button">Complete and continue</button>
+  <button id="first-unit" type="button">Back to the first unit</button>
+  <button id="save-exit" type="button">Save and exit</button>"""
+
+# Storyline's default "Passed/Incomplete" reporting: finishing the slides passes the SCO.
+CONTENT_SCRIPT = """function complete() {
+    SCORM.set("cmi.completion_status", "completed"); SCORM.set("cmi.success_status", "passed");
+    SCORM.commit(); document.getElementById("result").textContent = "Unit complete";
+  }
+  document.getElementById("complete").addEventListener("click", complete);
+  document.getElementById("complete-continue").addEventListener("click", function () { complete(); leave("continue"); });
+  document.getElementById("first-unit").addEventListener("click", function () { leave("{target=%(first)s}choice"); });
+  document.getElementById("save-exit").addEventListener("click", function () {
+    SCORM.set("cmi.exit", "suspend"); SCORM.set("adl.nav.request", "suspendAll"); SCORM.commit(); SCORM.finish();
+  });"""
+
+PRETEST_BODY = """<p>Answer both questions to test out of the content.</p>
+  <fieldset><legend>Exposure control</legend>
+    <label><input type="checkbox" id="q-exposure"> I know the exposure control plan</label></fieldset>
+  <fieldset><legend>Personal protective equipment</legend>
+    <label><input type="checkbox" id="q-ppe"> I know when to wear PPE</label></fieldset>
+  <button id="submit-pretest" type="button">Submit pre-test</button>"""
+
+# The quiz reports one objective per content section (iSpring's "result slide" objectives), which the
+# manifest maps to global objectives the content items read.
+PRETEST_SCRIPT = """document.getElementById("submit-pretest").addEventListener("click", function () {
+    var exposure = document.getElementById("q-exposure").checked, ppe = document.getElementById("q-ppe").checked;
+    var score = (exposure ? 1 : 0) + (ppe ? 1 : 0);
+    objective(0, "exposure_mastered", exposure ? "passed" : "failed");
+    objective(1, "ppe_mastered", ppe ? "passed" : "failed");
+    SCORM.set("cmi.score.raw", score * 50); SCORM.set("cmi.score.min", 0); SCORM.set("cmi.score.max", 100);
+    SCORM.set("cmi.score.scaled", score / 2);
+    SCORM.set("cmi.success_status", score === 2 ? "passed" : "failed");
+    SCORM.set("cmi.completion_status", "completed");
+    document.getElementById("result").textContent = score === 2 ? "Pre-test passed" : "Pre-test not passed";
+    leave("continue");
+  });"""
+
+
+def _seq_item(identifier: str, title: str, sequencing: str = "") -> str:
+    seq = f"\n        <imsss:sequencing>\n          {sequencing}\n        </imsss:sequencing>" if sequencing else ""
+    return f"""      <item identifier="{identifier}" identifierref="RES-{identifier}">
+        <title>{title}</title>{seq}
+      </item>"""
+
+
+def _seq_zip(title: str, items: str, units: list[tuple[str, str, str, str]], *, choice: bool) -> bytes:
+    files = {"imsmanifest.xml": SEQ_MANIFEST.format(
+        title=title, items=items, choice="true" if choice else "false",
+        resources="\n".join(SEQ_RESOURCE.format(id=i, page=page) for i, page, _t, _k in units)),
+        "shared/scormdriver.js": DRIVER % {"version": "2004"}, "shared/style.css": "body { font-family: sans-serif; }"}
+    for _identifier, page, unit_title, kind in units:
+        body, script = (PRETEST_BODY, PRETEST_SCRIPT) if kind == "pretest" else \
+            (CONTENT_BODY, CONTENT_SCRIPT % {"first": units[0][0]})
+        files[page] = SEQ_PAGE.format(title=unit_title, body=body, script=script)
+    return _zip(files)
+
+
+def scorm2004_flow_zip(*, choice: bool = True) -> bytes:
+    """Three content SCOs, the first two in a cluster: flow everywhere, choice as asked."""
+    items = f"""      <item identifier="MODULE-A">
+        <title>Module A: the standard</title>
+{_seq_item("SCO-1", "Scope of the standard")}
+{_seq_item("SCO-2", "Exposure determination")}
+        <imsss:sequencing><imsss:controlMode choice="{'true' if choice else 'false'}" flow="true"/></imsss:sequencing>
+      </item>
+{_seq_item("SCO-3", "Recordkeeping")}"""
+    units = [("SCO-1", "scope.html", "Scope of the standard", "content"),
+             ("SCO-2", "exposure.html", "Exposure determination", "content"),
+             ("SCO-3", "records.html", "Recordkeeping", "content")]
+    return _seq_zip("Bloodborne pathogens standard", items, units, choice=choice)
+
+
+def scorm2004_pretest_zip() -> bytes:
+    """A pre-test whose objectives (written to globals) let the learner skip the content it covers."""
+    pretest_seq = """<imsss:rollupRules rollupObjectiveSatisfied="false"/>
+          <imsss:objectives>
+            <imsss:primaryObjective objectiveID="pretest_passed" satisfiedByMeasure="true">
+              <imsss:minNormalizedMeasure>1.0</imsss:minNormalizedMeasure>
+            </imsss:primaryObjective>
+            <imsss:objective objectiveID="exposure_mastered">
+              <imsss:mapInfo targetObjectiveID="urn:example:bbp:exposure" readSatisfiedStatus="false" writeSatisfiedStatus="true"/>
+            </imsss:objective>
+            <imsss:objective objectiveID="ppe_mastered">
+              <imsss:mapInfo targetObjectiveID="urn:example:bbp:ppe" readSatisfiedStatus="false" writeSatisfiedStatus="true"/>
+            </imsss:objective>
+          </imsss:objectives>
+          <imsss:deliveryControls completionSetByContent="true" objectiveSetByContent="true"/>"""
+
+    def content_seq(target: str) -> str:
+        return f"""{SKIP_IF_SATISFIED}
+          <imsss:objectives>
+            <imsss:primaryObjective objectiveID="{target}_mastered">
+              <imsss:mapInfo targetObjectiveID="urn:example:bbp:{target}" readSatisfiedStatus="true" writeSatisfiedStatus="false"/>
+            </imsss:primaryObjective>
+          </imsss:objectives>
+          <imsss:deliveryControls completionSetByContent="true" objectiveSetByContent="true"/>"""
+
+    items = "\n".join([_seq_item("PRETEST", "Pre-test", pretest_seq),
+                       _seq_item("EXPOSURE", "Exposure control", content_seq("exposure")),
+                       _seq_item("PPE", "Personal protective equipment", content_seq("ppe"))])
+    units = [("PRETEST", "pretest.html", "Pre-test", "pretest"),
+             ("EXPOSURE", "exposure.html", "Exposure control", "content"),
+             ("PPE", "ppe.html", "Personal protective equipment", "content")]
+    return _seq_zip("Bloodborne pathogens: test out", items, units, choice=True)

@@ -284,3 +284,38 @@ def test_a_package_of_two_scos_completes_its_lesson_only_when_both_are_done(db, 
     scorm.commit(second, package, passed, now=utcnow())
     assert lesson.id in services.done_lesson_ids(enrolment)
     assert db.session.query(LessonProgress).filter_by(enrolment_id=enrolment.id).one().completed_at is not None
+
+
+def test_the_package_report_is_paginated_by_learner_and_its_export_stays_complete(client, db, provider, tmp_path,
+                                                                                 monkeypatch):
+    from courses.packages import reports, scorm
+
+    org, educator = provider
+    course, package = make_package_course(org, educator, scorm2004_zip(), tmp_path)
+    lesson = course.current_version.lessons[0]
+    monkeypatch.setattr(reports, "LEARNERS_PER_PAGE", 2)
+    learners = [make_user(last_name=f"Zeta{n}", email=f"paged{n}@example.org") for n in range(5)]
+    for n, learner in enumerate(learners):
+        enrolment = services.enrol(learner, course, now=utcnow())
+        attempt = scorm.attempt_for(package, learner, lesson_id=lesson.id, enrolment_id=enrolment.id, round=1,
+                                    sco_index=0, now=utcnow())
+        scorm.commit(attempt, package, {"cmi": {"completion_status": "incomplete", "total_time": f"PT{n + 1}M",
+                                                "interactions": {"0": {"id": f"q-{n}", "result": "correct"}}}},
+                     now=utcnow())
+    client.login(educator)
+    first = client.get(f"/packages/courses/{course.id}/report")
+    assert first.status_code == 200 and "Page 1 of 3" in first.text and "5 in all" in first.text
+    assert [f"paged{n}@example.org" in first.text for n in range(5)] == [True, True, False, False, False]
+    assert "Download 5 interactions (CSV)" in first.text
+    second = client.get(f"/packages/courses/{course.id}/report?page=2")
+    assert [f"paged{n}@example.org" in second.text for n in range(5)] == [False, False, True, True, False]
+    third = client.get(f"/packages/courses/{course.id}/report?page=3")
+    assert [f"paged{n}@example.org" in third.text for n in range(5)] == [False, False, False, False, True]
+    # Past the end or junk: an empty page, not an error.
+    beyond = client.get(f"/packages/courses/{course.id}/report?page=9")
+    assert beyond.status_code == 200 and "paged" not in beyond.text and "No learners on this page" in beyond.text
+    assert client.get(f"/packages/courses/{course.id}/report?page=x").status_code == 200
+    export = client.get(f"/packages/courses/{course.id}/report/attempts.csv").text
+    assert all(f"paged{n}@example.org" in export for n in range(5))
+    interactions = client.get(f"/packages/courses/{course.id}/report/interactions.csv").text
+    assert all(f"q-{n}" in interactions for n in range(5))

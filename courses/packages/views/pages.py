@@ -74,7 +74,20 @@ def play(course_id: int, lesson_id: int):
         response = render_template("packages/cmi5.html", course=course, lesson=lesson, package=package, aus=aus,
                                    registration=registration, form=ConfirmForm(), back=back)
         return response
-    sco_index = min(max(request.args.get("sco", 0, type=int), 0), len(package.structure["scos"]) - 1)
+    nav = None
+    if package.standard == "scorm2004":
+        sequencer = scorm.sequencer_for(package, user_id=current_user.id, enrolment_id=enrolment.id,
+                                        round=enrolment.round)
+        current, message = _navigate(sequencer, package, enrolment)
+        if current is None:
+            flash(message, "info")
+            return redirect(back, code=303)
+        if message:
+            flash(message, "warning")
+        sco_index = current.sco
+        nav = _nav_controls(sequencer, current)
+    else:
+        sco_index = min(max(request.args.get("sco", 0, type=int), 0), len(package.structure["scos"]) - 1)
     sco = package.structure["scos"][sco_index]
     attempt = scorm.attempt_for(package, current_user, lesson_id=lesson.id, enrolment_id=enrolment.id,
                                 round=enrolment.round, sco_index=sco_index, now=now())
@@ -88,10 +101,68 @@ def play(course_id: int, lesson_id: int):
               "launchUrl": url_for("xapi.content", key=package.storage_key, path=sco["href"].split("?")[0]) +
               ("?" + sco["href"].split("?", 1)[1] if "?" in sco["href"] else "") +
               (("&" if "?" in sco["href"] else "?") + sco["parameters"].lstrip("?&") if sco["parameters"] else ""),
-              "csrf": generate_csrf()}
+              "csrf": generate_csrf(),
+              "navUrl": url_for("packages.play", course_id=course.id, lesson_id=lesson.id), "current": sco_index,
+              "navValid": {"continue": bool(nav and nav["next"]), "previous": bool(nav and nav["previous"])}}
     response = render_template("packages/scorm.html", course=course, lesson=lesson, package=package, sco=sco,
-                               attempt=attempt, config=config, back=back)
+                               attempt=attempt, config=config, back=back, nav=nav, sco_index=sco_index)
     return response, 200, {"Content-Security-Policy": PAGE_CSP}
+
+
+NAV_REQUESTS = ("start", "continue", "previous", "choice", "exit", "exitAll", "suspendAll", "abandon", "abandonAll")
+
+
+def _navigate(sequencer, package, enrolment):
+    """Which SCO a SCORM 2004 request lands on (``nav``: a navigation request as ``adl.nav.request``
+    names it, with ``from`` the SCO index it was made in and ``target`` a choice's item id; ``sco`` is
+    a choice by index). Returns (activity, warning) or (None, why the learner goes back to the lesson)."""
+    nav = request.args.get("nav") or ("choice" if request.args.get("sco") is not None else "start")
+    if nav not in NAV_REQUESTS:
+        abort(400)
+    if nav in ("exit", "exitAll", "suspendAll", "abandon", "abandonAll"):
+        return None, "Your progress in this module is saved."
+    if nav == "choice":
+        target = sequencer.by_id.get(request.args.get("target", "")) if request.args.get("sco") is None else \
+            sequencer.leaf_for(request.args.get("sco", -1, type=int))
+        if target is None:
+            abort(404)
+        if not sequencer.can_choose(target):
+            abort(403, description="This module does not let you choose that unit.")
+        return target, ""
+    if nav in ("continue", "previous"):
+        current = sequencer.leaf_for(request.args.get("from", -1, type=int))
+        if current is None:
+            abort(400)
+        if not sequencer.can_continue(current):
+            return current, "This module does not offer Next and Previous here: use its own navigation."
+        found, why = sequencer.next(current) if nav == "continue" else sequencer.previous(current)
+        if found is not None:
+            return found, ""
+        if why == "end":
+            return (None, "You have reached the end of this module.") if nav == "continue" else \
+                (current, "This is the first unit of the module.")
+        return current, "The module's rules do not allow that move from here."
+    latest = scorm.latest_attempts(package, user_id=current_user.id, enrolment_id=enrolment.id, round=enrolment.round)
+    if latest:
+        last = max(latest.values(), key=lambda a: (a.updated_at, a.id))
+        current = sequencer.leaf_for(last.sco_index)
+        if current is not None and last.finished_at is not None and not last.suspended and \
+                sequencer.can_continue(current):
+            found, _why = sequencer.next(current)
+            current = found or current
+        if current is not None:
+            return current, ""
+    first = sequencer.start()
+    return (first, "") if first is not None else (None, "This module has no unit you can start.")
+
+
+def _nav_controls(sequencer, current) -> dict:
+    flow = sequencer.can_continue(current)
+    following, why = sequencer.next(current) if flow else (None, "")
+    preceding, _ = sequencer.previous(current) if flow else (None, "")
+    return {"next": flow and (following is not None or why == "end"), "finish": following is None,
+            "previous": preceding is not None,
+            "toc": sequencer.toc(current) if sequencer.shows_toc() else None, "current": current.id}
 
 
 @bp.route("/courses/<int:course_id>/lessons/<int:lesson_id>/launch/<int:au_index>", methods=["POST"])
@@ -180,9 +251,10 @@ def report(course_id: int):
     from courses.packages import reports
 
     course = get_course_or_404(course_id, for_edit=True)
-    rows = reports.attempt_rows(course)
+    page = reports.learner_page(course, page=request.args.get("page", 1, type=int) or 1)
+    rows = reports.attempt_rows(course, user_ids=[user.id for user in page.items])
     return render_template("packages/report.html", course=course, rows=rows, header=reports.ATTEMPT_HEADER,
-                           interactions=len(reports.interaction_rows(course)))
+                           page=page, interactions=reports.interaction_count(course))
 
 
 @bp.route("/courses/<int:course_id>/report/<name>.csv")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import axe_check
 from tests.browser.courses.test_courses_journeys import login, logout
 from tests.conftest import service_missing
 from tests.packages.builders import scorm12_zip, scorm2004_zip
@@ -162,3 +163,86 @@ def test_a_cmi5_course_example_is_resumed_passed_and_claimed(page: Page, live_ap
     page.locator("#score-panel").get_by_role("button", name="Exit the Course").click()
     expect(page.get_by_text("You have met every requirement of this package")).to_be_visible(timeout=15_000)
     _claim(page, course_id)
+
+
+def _sequenced_course(live_app, unique_email, tmp_path, data: bytes, tag: str):
+    from lms.extensions import db
+    from lms.orgs.models import Organisation
+    from lms.users.models import User
+    from tests.packages.factories import make_package_course
+
+    org_id, educator, learner = _people(live_app, unique_email, tag)
+    with live_app.app_context():
+        author = db.session.query(User).filter_by(email=educator).one()
+        course, _ = make_package_course(db.session.get(Organisation, org_id), author, data, tmp_path,
+                                        title=f"Bloodborne {tag} {uuid.uuid4().hex[:6]}", require_evaluation=False)
+        db.session.commit()
+        return course.id, learner
+
+
+def test_a_multi_sco_scorm_2004_package_is_walked_with_next_and_the_contents(page: Page, live_app, unique_email,
+                                                                            tmp_path):
+    from tests.packages.builders import scorm2004_flow_zip
+
+    course_id, learner = _sequenced_course(live_app, unique_email, tmp_path, scorm2004_flow_zip(), "flow")
+    login(page, learner)
+    page.goto(f"/courses/{course_id}")
+    page.get_by_role("button", name="Enrol and start").click()
+    page.get_by_role("link", name="Open the module").click()
+    frame = page.frame_locator("#scorm-frame")
+    expect(frame.get_by_role("heading", name="Scope of the standard")).to_be_visible()
+    expect(frame.locator("#api-state")).to_have_text("connected")
+    contents = page.get_by_role("navigation", name="Contents of this module")
+    expect(contents.get_by_role("link", name="Scope of the standard")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("link", name="Previous")).to_have_count(0)
+    axe_check(page)
+
+    # The SCO asks to continue (adl.nav.request) after completing itself: the player loads the next SCO.
+    frame.get_by_role("button", name="Complete and continue").click()
+    expect(frame.get_by_role("heading", name="Exposure determination")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Contents of this module").get_by_text("done")).to_have_count(1)
+    # The player's own Next, then Previous, then a choice from the contents (keyboard).
+    page.get_by_role("link", name="Next").click()
+    expect(frame.get_by_role("heading", name="Recordkeeping")).to_be_visible()
+    expect(page.get_by_role("link", name="Finish")).to_be_visible()
+    page.get_by_role("link", name="Previous").click()
+    expect(frame.get_by_role("heading", name="Exposure determination")).to_be_visible()
+    frame.get_by_role("button", name="Complete this unit").click()
+    expect(frame.locator("#result")).to_have_text("Unit complete")
+    page.get_by_role("navigation", name="Contents of this module").get_by_role("link", name="Recordkeeping").focus()
+    page.keyboard.press("Enter")
+    expect(frame.get_by_role("heading", name="Recordkeeping")).to_be_visible()
+    # The SCO's own choice request ({target=…}choice), then its suspendAll: back to the lesson, unfinished.
+    frame.get_by_role("button", name="Back to the first unit").click()
+    expect(frame.get_by_role("heading", name="Scope of the standard")).to_be_visible()
+    frame.get_by_role("button", name="Save and exit").click()
+    expect(page.get_by_text("Your progress in this module is saved.")).to_be_visible()
+    expect(page.get_by_text("Completed. You can open it again to review.")).to_have_count(0)
+    page.get_by_role("link", name="Open the module").click()
+    expect(frame.get_by_role("heading", name="Scope of the standard")).to_be_visible()  # resumes where it left
+    page.get_by_role("navigation", name="Contents of this module").get_by_role("link", name="Recordkeeping").click()
+    frame.get_by_role("button", name="Complete this unit").click()
+    expect(frame.locator("#result")).to_have_text("Unit complete")
+    page.get_by_role("link", name="Finish").click()
+    expect(page.get_by_text("You have reached the end of this module.")).to_be_visible()
+    expect(page.get_by_text("Completed. You can open it again to review.")).to_be_visible()
+    page.screenshot(path=str(Path(live_app.config["INSTANCE_DIR"]) / "scorm2004-sequenced.png"))
+
+
+def test_a_passed_pretest_skips_the_content_in_the_browser(page: Page, live_app, unique_email, tmp_path):
+    from tests.packages.builders import scorm2004_pretest_zip
+
+    course_id, learner = _sequenced_course(live_app, unique_email, tmp_path, scorm2004_pretest_zip(), "pretest")
+    login(page, learner)
+    page.goto(f"/courses/{course_id}")
+    page.get_by_role("button", name="Enrol and start").click()
+    page.get_by_role("link", name="Open the module").click()
+    frame = page.frame_locator("#scorm-frame")
+    expect(frame.get_by_role("heading", name="Pre-test")).to_be_visible()
+    frame.get_by_label("I know the exposure control plan").check()
+    frame.get_by_label("I know when to wear PPE").check()
+    frame.get_by_role("button", name="Submit pre-test").click()
+    expect(page.get_by_text("You have reached the end of this module.")).to_be_visible()
+    expect(page.get_by_text("Completed. You can open it again to review.")).to_be_visible()
+    page.goto(f"/courses/{course_id}")
+    expect(page.get_by_text(re.compile("Completed"))).not_to_have_count(0)
