@@ -204,5 +204,6 @@ def test_oidc_never_sends_anyone_to_another_site(make_client, db, make_oidc_conn
 
     make_oidc_connection()
     oidc_provider.add_account("stay-1", email=f"stay-1@{DOMAIN}", email_verified=True)
-    response = oidc_sign_in(make_client(), f"stay-1@{DOMAIN}", "stay-1", start_at="/sso/?" + urlencode({"next": target}))
+    start_at = "/sso/?" + urlencode({"next": target})
+    response = oidc_sign_in(make_client(), f"stay-1@{DOMAIN}", "stay-1", start_at=start_at)
     assert response.status_code == 302 and response.location == "/dashboard", response.location
