@@ -278,3 +278,15 @@ def test_retiring_an_adopted_account_keeps_its_sessions(scim, org, db):
     assert db.session.get(Membership, int(created["id"])).deactivated_at is not None
     db.session.refresh(row)
     assert row.ended_at is None
+
+
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_a_json_content_type_on_a_request_without_a_body_is_served(scim, db, method):
+    """Some SCIM clients send ``Content-Type: application/scim+json`` on every request, GET and DELETE too."""
+    body = scim.post("/Users", nurse()).get_json()
+    headers = {"Content-Type": SCIM}
+    assert scim.get(f"/Users/{body['id']}", token="scim_not-a-token", headers=headers).status_code == 401
+    response = getattr(scim, method)(f"/Users/{body['id']}", headers=headers)
+    assert response.status_code == (200 if method == "get" else 204), response.data
+    # A body that is there is still checked: a JSON array is refused.
+    assert scim._call("post", "/Users", ["not", "an", "object"]).status_code == 400
