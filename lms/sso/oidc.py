@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
-from flask import current_app
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.common.errors import AuthlibBaseError
 from authlib.oidc.core import CodeIDToken
+from flask import current_app
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError, MissingClaimError
 from joserfc.jwk import KeySet
@@ -159,6 +159,8 @@ def exchange_code(conn: SsoConnection, *, code: str, verifier: str, client_secre
                   now: datetime) -> dict:
     """Trade the authorization code (and the PKCE verifier) for tokens at the token endpoint."""
     metadata = discover(conn, now=now)
+    # Again here: a document kept from before may name an endpoint the guard now refuses.
+    check_target(metadata["token_endpoint"], "token_endpoint", allow_loopback=allow_loopback())
     with _session(conn, client_secret, redirect_uri) as client:
         try:
             token = client.fetch_token(metadata["token_endpoint"], grant_type="authorization_code", code=code,

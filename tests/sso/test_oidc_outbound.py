@@ -133,6 +133,18 @@ def test_the_keys_are_fetched_through_the_guard_even_from_a_stored_document(db, 
     assert caught.value.reason == "blocked-address" and "169.254.169.254" in str(caught.value)
 
 
+def test_the_token_endpoint_of_a_stored_document_is_checked_before_the_code_is_sent(db, conn, stand_in):
+    from lms.sso import oidc
+    from lms.types import utcnow
+
+    conn.discovery = {"issuer": conn.issuer, "authorization_endpoint": conn.issuer + "/auth",
+                      "token_endpoint": "https://10.9.8.7/token", "jwks_uri": conn.issuer + "/jwks"}
+    conn.discovery_fetched_at = utcnow()
+    with pytest.raises(oidc.OidcError) as caught:
+        oidc.exchange_code(conn, code="c", verifier="v", client_secret="s", redirect_uri="https://x/cb", now=utcnow())
+    assert caught.value.reason == "blocked-address" and "10.9.8.7" in str(caught.value)
+
+
 def test_without_the_test_setting_the_local_provider_itself_is_refused(client, db, conn, stand_in, sso_app):
     stand_in.publish()
     sso_app.config["SSO_ALLOW_LOOPBACK_HTTP"] = False
