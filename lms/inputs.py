@@ -102,7 +102,8 @@ def refuse_malformed_input() -> None:
     size cap before the body is read."""
     if "\x00" in request.path:
         abort(400)
-    if request.is_json and request.content_length != 0:
+    # A JSON content type on a request without a body (a SCIM client's GET or DELETE) is no JSON body.
+    if request.is_json and request.get_data(cache=True):
         data = request.get_json(silent=True)  # cached: a view reading the raw body still gets it
         if not isinstance(data, dict) or _json_has_nul(data):
             abort(400)

@@ -33,9 +33,11 @@ def index():
         query = query.join(Membership).where(Membership.user_id == current_user.id,
                                              Membership.deactivated_at.is_(None))
     orgs = db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
-    roles = dict(db.session.execute(
-        select(Membership.org_id, Membership.role).where(Membership.user_id == current_user.id)).all())
-    return render_template("lms/orgs/index.html", orgs=orgs, roles=roles, form=OrganisationForm(
+    mine = db.session.execute(select(Membership.org_id, Membership.role, Membership.job_title)
+                              .where(Membership.user_id == current_user.id)).all()
+    roles = {org_id: role for org_id, role, _ in mine}
+    job_titles = {org_id: title for org_id, _, title in mine if title}
+    return render_template("lms/orgs/index.html", orgs=orgs, roles=roles, job_titles=job_titles, form=OrganisationForm(
         timezone=current_user.timezone))
 
 

@@ -2,7 +2,9 @@
 
 Every query is scoped to the organisation of the bearer token, so another organisation's user or
 team is simply not found (404). Retiring a user (``active: false`` or DELETE) makes a leaver: the
-membership is deactivated and every credit, certificate and training record stays.
+membership is deactivated and every credit, certificate and training record stays. An account the
+organisation's provider created is also signed out everywhere at once; an account the person had
+before (adopted) keeps its sessions, which other organisations may depend on.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from lms.orgs.models import Membership, Organisation, Team, TeamMember
 from lms.scim import resources
 from lms.scim.provider import ENTERPRISE_SCHEMA, FILTERABLE, provider
 from lms.scim.models import ScimGroup, ScimUser
+from lms.sessions.services import end_all_sessions
 from lms.users.models import User
 
 
@@ -181,7 +184,7 @@ class OrgStorage(ScimStorage):
         if resource_type.name == "User":
             m, scim = self._membership(resource_id)
             scim = scim or self._link_user(m, created_account=False)
-            self._set_active(m, False)
+            self._set_active(m, False, scim)
             scim.deleted_at = self.now
             scim.updated_at = self.now
             record(None, "scim.user.delete", m, now=self.now, org_id=self.org.id)
@@ -213,13 +216,17 @@ class OrgStorage(ScimStorage):
         db.session.flush()
         return scim
 
-    def _set_active(self, m: Membership, active: bool) -> None:
+    def _set_active(self, m: Membership, active: bool, scim: ScimUser) -> None:
         if (m.deactivated_at is None) == active:
             return
         try:
             orgs.set_active(None, m, active, now=self.now)
         except orgs.OrgError as exc:
             raise MutabilityException(detail=str(exc)) from None
+        if not active and scim.created_account:
+            # Deprovisioning ends access now, not at the session's expiry: the open sessions end too.
+            ended = end_all_sessions(m.user, now=self.now, reason="deprovisioned")
+            record(None, "scim.user.sessions_ended", m, now=self.now, org_id=self.org.id, after={"ended": ended})
 
     def _account_email(self, resource: Resource[Any]) -> str | None:
         """The sign-in email: the primary work email, else any email, else a userName that is one."""
@@ -301,7 +308,7 @@ class OrgStorage(ScimStorage):
         scim.external_id = resource.external_id
         # The job title Continuum assigns training by: the title, else the department.
         m.job_title = (doc.get("title") or doc.get("department") or "")[:120]
-        self._set_active(m, resource.active is not False)
+        self._set_active(m, resource.active is not False, scim)
         scim.updated_at = self.now
         if not new:
             record(None, "scim.user.update", m, now=self.now, org_id=self.org.id,

@@ -29,7 +29,8 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # "sign-out", "signed-out-elsewhere", "everywhere", "administrator", "password-changed", "disabled"
+    # "sign-out", "signed-out-elsewhere", "everywhere", "administrator", "password-changed", "disabled",
+    # "deprovisioned" (SCIM retired an account its organisation's provider created)
     ended_reason: Mapped[str | None] = mapped_column(String(40))
 
     user: Mapped[User] = relationship()

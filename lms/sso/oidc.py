@@ -3,6 +3,8 @@
 Discovery and the provider's JWKS are kept on the connection row (shared by every app server);
 an ID token signed with a key id the stored JWKS lacks makes one refetch (key rotation).
 Only asymmetric signatures are accepted: never ``none``, never HS256 keyed by the client secret.
+Every URL fetched from the server (discovery, keys, token endpoint) goes through the outbound guard
+(``lms.outbound``): an issuer or a discovery document cannot point the app at its own network.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.common.errors import AuthlibBaseError
 from authlib.oidc.core import CodeIDToken
+from flask import current_app
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError, MissingClaimError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
+from lms import outbound
 from lms.sso.models import SsoConnection
 
 ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
@@ -30,6 +34,9 @@ JWKS_MAX_AGE = timedelta(hours=24)
 # An unknown key id refetches the JWKS at most this often (a flood of bad tokens cannot hammer the IdP).
 JWKS_REFETCH_EVERY = timedelta(seconds=30)
 LEEWAY_SECONDS = 60
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# Discovery names these; the app fetches the first two itself and sends browsers to the third.
+CHECKED_ENDPOINTS = ("jwks_uri", "token_endpoint", "authorization_endpoint")
 
 
 class OidcError(Exception):
@@ -40,23 +47,51 @@ class OidcError(Exception):
         self.reason = reason
 
 
+def allow_loopback() -> bool:
+    """Tests only: identity providers on 127.0.0.1 (``SSO_ALLOW_LOOPBACK_HTTP``). Never in production."""
+    return bool(current_app.config.get("SSO_ALLOW_LOOPBACK_HTTP", False))
+
+
 def check_issuer_url(issuer: str, *, allow_loopback_http: bool) -> str:
-    """An issuer is an https URL without query or fragment (plain http only for loopback in tests)."""
+    """An issuer is an https URL without query or fragment (plain http only for loopback in tests)
+    whose host resolves to public addresses only."""
     issuer = (issuer or "").strip()
     parts = urlsplit(issuer)
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
     if parts.query or parts.fragment or not parts.hostname:
         raise OidcError("The issuer must be a URL such as https://login.example.org/tenant/v2.0.", "bad-issuer")
-    if parts.scheme != "https" and not (allow_loopback_http and loopback and parts.scheme == "http"):
+    if parts.scheme != "https" and not (allow_loopback_http and parts.hostname in LOOPBACK_HOSTS
+                                        and parts.scheme == "http"):
         raise OidcError("The issuer must be an https URL.", "bad-issuer")
+    check_target(issuer, "issuer URL", allow_loopback=allow_loopback_http)
     return issuer
 
 
-def _get_json(url: str, what: str) -> dict:
+def check_target(url: str, what: str, *, allow_loopback: bool) -> None:
+    """Refuse a URL the app would fetch (or send people to) unless it is https on a public address
+    (the outbound guard the webhooks use: no private, loopback, link-local or reserved ranges)."""
+    parts = urlsplit(url or "")
+    loopback_http = allow_loopback and parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"})
-        response.raise_for_status()
+        outbound.check_url(url, schemes={"http", "https"} if loopback_http else {"https"},
+                           allow_loopback=allow_loopback)
+    except outbound.BlockedTarget as exc:
+        raise OidcError(f"The identity provider's {what} cannot be used: {exc} Identity providers must be "
+                        "reachable on the public internet.", "blocked-address") from None
+
+
+def _get_json(url: str, what: str) -> dict:
+    allow = allow_loopback()
+    check_target(url, what, allow_loopback=allow)
+    try:
+        with outbound.session(allow_loopback=allow) as http:
+            # No redirects: the guard checked this URL, not wherever a redirect would lead.
+            response = http.get(url, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"},
+                                allow_redirects=False)
+        if response.status_code != 200:
+            raise requests.HTTPError(f"status {response.status_code}")
         data = response.json()
+    except outbound.BlockedTarget as exc:  # the address changed between the check and the connection
+        raise OidcError(f"The identity provider's {what} cannot be used: {exc}", "blocked-address") from None
     except (requests.RequestException, ValueError):
         raise OidcError(f"Your organisation's identity provider did not answer ({what}). Try again later, "
                         "or ask your IT team.", "provider-unreachable") from None
@@ -75,9 +110,10 @@ def discover(conn: SsoConnection, *, now: datetime, force: bool = False) -> dict
     if data.get("issuer") != conn.issuer:
         raise OidcError("The identity provider's discovery document names another issuer. Check the issuer "
                         "URL in the organisation's sign-in settings.", "issuer-mismatch")
-    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+    for key in CHECKED_ENDPOINTS:
         if not isinstance(data.get(key), str):
             raise OidcError(f"The identity provider's discovery document has no {key}.", "provider-bad-json")
+        check_target(data[key], f"{key} (from its discovery document)", allow_loopback=allow_loopback())
     conn.discovery, conn.discovery_fetched_at = data, now
     return data
 
@@ -95,9 +131,15 @@ def _jwks(conn: SsoConnection, *, now: datetime, force: bool = False) -> KeySet:
 def _session(conn: SsoConnection, client_secret: str, redirect_uri: str) -> OAuth2Session:
     methods = (conn.discovery or {}).get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
     auth_method = "client_secret_basic" if "client_secret_basic" in methods else "client_secret_post"
-    return OAuth2Session(client_id=conn.client_id, client_secret=client_secret, scope=SCOPE,
-                         redirect_uri=redirect_uri, code_challenge_method="S256",
-                         token_endpoint_auth_method=auth_method)
+    client = OAuth2Session(client_id=conn.client_id, client_secret=client_secret, scope=SCOPE,
+                           redirect_uri=redirect_uri, code_challenge_method="S256",
+                           token_endpoint_auth_method=auth_method)
+    # The token endpoint is reached through the guard too, checked again when the socket opens.
+    client.trust_env = False
+    adapter = outbound.GuardedAdapter(allow_loopback=allow_loopback(), max_retries=0)
+    client.mount("https://", adapter)
+    client.mount("http://", adapter)
+    return client
 
 
 def authorization_request(conn: SsoConnection, *, redirect_uri: str, now: datetime,
@@ -117,6 +159,8 @@ def exchange_code(conn: SsoConnection, *, code: str, verifier: str, client_secre
                   now: datetime) -> dict:
     """Trade the authorization code (and the PKCE verifier) for tokens at the token endpoint."""
     metadata = discover(conn, now=now)
+    # Again here: a document kept from before may name an endpoint the guard now refuses.
+    check_target(metadata["token_endpoint"], "token_endpoint", allow_loopback=allow_loopback())
     with _session(conn, client_secret, redirect_uri) as client:
         try:
             token = client.fetch_token(metadata["token_endpoint"], grant_type="authorization_code", code=code,
@@ -124,6 +168,9 @@ def exchange_code(conn: SsoConnection, *, code: str, verifier: str, client_secre
         except AuthlibBaseError as exc:
             raise OidcError("Your organisation's identity provider refused the sign-in "
                             f"({exc.error}). Start again.", f"token-{exc.error}"[:60]) from None
+        except outbound.BlockedTarget as exc:
+            raise OidcError(f"The identity provider's token endpoint cannot be used: {exc}",
+                            "blocked-address") from None
         except (requests.RequestException, ValueError):
             raise OidcError("Your organisation's identity provider did not answer. Try again later.",
                             "provider-unreachable") from None

@@ -25,6 +25,8 @@ from lms.extensions import db
 from lms.sso.models import SamlAssertionSeen, SamlRequest, SsoConnection
 
 REQUEST_MAX_AGE = timedelta(minutes=10)
+# SAML Bindings §3.4.3 / §3.5.3: a RelayState "MUST NOT exceed 80 bytes"; a longer page is not carried.
+RELAY_STATE_MAX_BYTES = 80
 CLOCK_SKEW_SECONDS = 60
 EMAIL_ATTRIBUTES = ("email", "mail", "emailaddress", "emailAddress",
                     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "urn:oid:0.9.2342.19200300.100.1.3")
@@ -87,11 +89,16 @@ def metadata_xml(conn: SsoConnection, *, entity_id: str, acs_url: str) -> str:
     return create_metadata_string(None, config=_config(conn, entity_id=entity_id, acs_url=acs_url), valid=24 * 7)
 
 
-def authn_request(conn: SsoConnection, *, entity_id: str, acs_url: str, now: datetime) -> str:
-    """Record an AuthnRequest and return the IdP URL (HTTP-Redirect binding) that carries it."""
+def authn_request(conn: SsoConnection, *, entity_id: str, acs_url: str, now: datetime, relay_state: str = "") -> str:
+    """Record an AuthnRequest and return the IdP URL (HTTP-Redirect binding) that carries it.
+
+    ``relay_state`` (the local page to come back to) travels through the IdP and is checked again on
+    return; one longer than SAML allows is dropped rather than cut."""
+    if len(relay_state.encode()) > RELAY_STATE_MAX_BYTES:
+        relay_state = ""
     client = Saml2Client(_config(conn, entity_id=entity_id, acs_url=acs_url))
     try:
-        request_id, info = client.prepare_for_authenticate(entityid=conn.idp_entity_id, relay_state="",
+        request_id, info = client.prepare_for_authenticate(entityid=conn.idp_entity_id, relay_state=relay_state,
                                                            binding=BINDING_HTTP_REDIRECT)
     except Exception:
         raise SamlError("The identity provider's metadata offers no sign-in address we can use "

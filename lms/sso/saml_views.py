@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, redirect, request, url_for
 
 from lms.extensions import csrf, db, limiter
-from lms.security import external_url
+from lms.security import external_url, safe_next
 from lms.sessions.login import sign_in
 from lms.sso import bp, saml, services
 from lms.sso.models import SsoConnection
@@ -26,7 +26,7 @@ def saml_metadata(connection_id: int):
 
 def begin_saml(conn: SsoConnection, email: str, next_url: str | None):
     try:
-        location = saml.authn_request(conn, now=utcnow(), **_urls(conn))
+        location = saml.authn_request(conn, now=utcnow(), relay_state=safe_next(next_url) or "", **_urls(conn))
     except saml.SamlError as exc:
         return failure(str(exc), exc.reason, method="saml", status=502, email=email, org_id=conn.org_id)
     return leave_for_provider(conn, location)
@@ -61,4 +61,5 @@ def saml_acs(connection_id: int):
     except (saml.SamlError, services.SsoError) as exc:
         return failure(str(exc), exc.reason, method="saml", org_id=conn.org_id)
     sign_in(user, method="saml", org_id=conn.org_id)
-    return redirect(url_for("main.dashboard"))
+    # RelayState came back through the browser and the IdP: only a path on this site is followed.
+    return redirect(safe_next(request.form.get("RelayState")) or url_for("main.dashboard"))

@@ -92,7 +92,7 @@ def oidc_callback():
     except (oidc.OidcError, services.SsoError) as exc:
         return failure(str(exc), exc.reason, method="oidc", email=email, org_id=conn.org_id)
     sign_in(user, method="oidc", org_id=conn.org_id)
-    return redirect(pending.get("next") or url_for("main.dashboard"))
+    return redirect(safe_next(pending.get("next")) or url_for("main.dashboard"))
 
 
 def _claims(conn: SsoConnection, claims: dict) -> services.Claims:

@@ -20,8 +20,8 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from lms import jobs, unit_of_work
+from lms import outbound as guard
 from lms.extensions import db
-from lms.webhooks import guard
 from lms.webhooks.models import EVENTS, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 SIGNATURE_HEADER = "Continuum-Signature"

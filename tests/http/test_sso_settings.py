@@ -15,6 +15,15 @@ SETTINGS = {"protocol": "oidc", "enabled": "y", "domains": DOMAIN, "default_role
             "client_id": "continuum-app", "client_secret": "a-very-secret-value-123"}
 
 
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    """This machine has no DNS: the issuer's host resolves to a public address, as it would in production."""
+    from tests.sso.providers import resolve_as
+
+    resolve_as(monkeypatch, {"login.example.org": "20.190.128.10", "idp.evil.example": "169.254.169.254",
+                             "sso.intranet.example": "10.20.30.40", "v6.evil.example": "fd00::1"})
+
+
 @pytest.fixture
 def manager(db):
     org = make_org(name="St Mary's Hospital")
@@ -63,6 +72,50 @@ def test_bad_settings_are_refused_and_nothing_is_saved(make_client, db, manager,
     response = browser.post(f"/sso/orgs/{manager.org_id}/settings", {**SETTINGS, **change})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert _connection(db, manager.org_id) is None
+
+
+@pytest.mark.parametrize("issuer, message", [
+    ("https://169.254.169.254/latest/meta-data", "(169.254.169.254)"),  # the cloud metadata service
+    ("https://10.1.2.3/tenant/v2.0", "(10.1.2.3)"),
+    ("https://192.168.0.10", "(192.168.0.10)"),
+    ("https://localhost/realms/staff", "(127.0.0.1)"),
+    ("https://127.0.0.1:8443", "(127.0.0.1)"),
+    ("https://[::1]/issuer", "(::1)"),
+    ("https://[::ffff:169.254.169.254]/", "(::ffff:169.254.169.254)"),
+    ("https://idp.evil.example/", "(169.254.169.254)"),  # a public-looking name that resolves inside
+    ("https://sso.intranet.example/", "(10.20.30.40)"),
+    ("https://v6.evil.example/", "(fd00::1)"),
+    ("https://nowhere.invalid/", "does not resolve"),
+    ("https://user:pass@login.example.org/", "no user name or password"),
+])
+def test_an_issuer_on_an_inside_address_is_refused_and_nothing_is_saved(make_client, db, manager, app, issuer,
+                                                                         message):
+    assert not app.config.get("SSO_ALLOW_LOOPBACK_HTTP")
+    browser = make_client().login(manager.user)
+    response = browser.post(f"/sso/orgs/{manager.org_id}/settings", {**SETTINGS, "issuer": issuer})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422, text
+    assert "The identity provider&#39;s issuer URL cannot be used" in text and message in text, text
+    assert _connection(db, manager.org_id) is None
+
+
+def test_the_test_identity_provider_setting_allows_loopback_only(make_client, db, manager, app):
+    """``SSO_ALLOW_LOOPBACK_HTTP`` (tests only) lets the local IdP on 127.0.0.1 through, nothing else inside."""
+    browser = make_client().login(manager.user)
+    app.config["SSO_ALLOW_LOOPBACK_HTTP"] = True
+    try:
+        for issuer in ("https://169.254.169.254", "http://10.1.2.3:8080", "https://idp.evil.example"):
+            response = browser.post(f"/sso/orgs/{manager.org_id}/settings", {**SETTINGS, "issuer": issuer})
+            assert response.status_code == 422, issuer
+            assert _connection(db, manager.org_id) is None
+        response = browser.post(f"/sso/orgs/{manager.org_id}/settings", {**SETTINGS, "issuer": "http://127.0.0.1:9"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    finally:
+        app.config["SSO_ALLOW_LOOPBACK_HTTP"] = False
+    assert _connection(db, manager.org_id).issuer == "http://127.0.0.1:9"
+    # Without the setting, loopback is refused like any inside address.
+    response = browser.post(f"/sso/orgs/{manager.org_id}/settings", {**SETTINGS, "issuer": "http://127.0.0.1:8"})
+    assert response.status_code == 422 and "must be an https URL" in response.get_data(as_text=True)
 
 
 def test_a_domain_claimed_by_one_organisation_cannot_be_claimed_by_another(make_client, db, manager):

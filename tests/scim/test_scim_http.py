@@ -242,3 +242,51 @@ def test_token_page_shows_a_token_once(client, org, db):
     from lms.scim.models import ScimToken
 
     assert db.session.scalar(select(func.count()).select_from(ScimToken).where(ScimToken.token_hash == token)) == 0
+
+
+def _open_session(user):
+    from lms.sessions.services import start_session
+
+    row, _ = start_session(user, method="oidc", user_agent="test", ip="127.0.0.1", now=utcnow())
+    return row
+
+
+@pytest.mark.parametrize("retire", ["patch", "delete"])
+def test_retiring_an_account_the_provider_made_signs_it_out_everywhere(scim, db, retire):
+    from lms.sessions.models import UserSession
+
+    body = scim.post("/Users", nurse()).get_json()
+    m = db.session.get(Membership, int(body["id"]))
+    first, second = _open_session(m.user), _open_session(m.user)
+    scim.patch(f"/Users/{body['id']}", [{"op": "replace", "path": "title", "value": "Charge nurse"}])
+    assert first.ended_at is None, "an ordinary update signs nobody out"
+    if retire == "patch":
+        response = scim.patch(f"/Users/{body['id']}", [{"op": "replace", "path": "active", "value": False}])
+    else:
+        response = scim.delete(f"/Users/{body['id']}")
+    assert response.status_code in (200, 204), response.data
+    rows = db.session.scalars(select(UserSession).where(UserSession.id.in_([first.id, second.id]))).all()
+    assert [(r.ended_at is not None, r.ended_reason) for r in rows] == [(True, "deprovisioned")] * 2
+
+
+def test_retiring_an_adopted_account_keeps_its_sessions(scim, org, db):
+    """The person had the account before the organisation's provider: other organisations may rely on it."""
+    existing = make_member(org, make_user(email="dr.who@stelsewhere.org")).user
+    row = _open_session(existing)
+    created = scim.post("/Users", nurse("dr.who@stelsewhere.org")).get_json()
+    scim.patch(f"/Users/{created['id']}", [{"op": "replace", "path": "active", "value": False}])
+    assert db.session.get(Membership, int(created["id"])).deactivated_at is not None
+    db.session.refresh(row)
+    assert row.ended_at is None
+
+
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_a_json_content_type_on_a_request_without_a_body_is_served(scim, db, method):
+    """Some SCIM clients send ``Content-Type: application/scim+json`` on every request, GET and DELETE too."""
+    body = scim.post("/Users", nurse()).get_json()
+    headers = {"Content-Type": SCIM}
+    assert scim.get(f"/Users/{body['id']}", token="scim_not-a-token", headers=headers).status_code == 401
+    response = getattr(scim, method)(f"/Users/{body['id']}", headers=headers)
+    assert response.status_code == (200 if method == "get" else 204), response.data
+    # A body that is there is still checked: a JSON array is refused.
+    assert scim._call("post", "/Users", ["not", "an", "object"]).status_code == 400

@@ -51,8 +51,8 @@ def oidc_sign_in(oidc_provider):
     """Start at the app's 'Sign in with your organisation', sign in at the provider, come back."""
     from tests.sso.providers import path_of, provider_url
 
-    def run(client, email, login=None, *, tamper=None):
-        start = client.post("/sso/", {"email": email})
+    def run(client, email, login=None, *, tamper=None, start_at="/sso/"):
+        start = client.post(start_at, {"email": email})
         back = oidc_provider.sign_in(provider_url(start), login or email)
         assert back.startswith(APP_CALLBACK), back
         path = path_of(back)
@@ -61,6 +61,26 @@ def oidc_sign_in(oidc_provider):
         return client.get(path)
 
     return run
+
+
+@pytest.fixture
+def sign_in_start():
+    """Where a signed-out visit to ``page`` leads, as a browser follows it: the login page's "Sign in with
+    your organisation" link, then the start form's action (which is what carries ``next``)."""
+    import re
+    from html import unescape
+
+    def follow(client, page: str) -> str:
+        bounced = client.get(page)
+        assert bounced.status_code == 302 and "/auth/login?next=" in bounced.location, bounced.location
+        login = client.get(bounced.location).get_data(as_text=True)
+        link = re.search(r'href="(/sso/[^"]*)"[^>]*>Sign in with your organisation', login)
+        assert link, "no 'Sign in with your organisation' link"
+        start = client.get(unescape(link.group(1))).get_data(as_text=True)
+        action = re.search(r'<form method="post" action="([^"]+)"', start)
+        return unescape(action.group(1))
+
+    return follow
 
 
 @pytest.fixture(scope="session")
@@ -103,8 +123,8 @@ def saml_sign_in(saml_idp):
     """Start at 'Sign in with your organisation', sign in at the IdP; returns (ACS path, posted fields)."""
     from tests.sso.providers import path_of, provider_url
 
-    def run(client, email, login=None):
-        start = client.post("/sso/", {"email": email})
+    def run(client, email, login=None, *, start_at="/sso/"):
+        start = client.post(start_at, {"email": email})
         action, fields = saml_idp.sign_in(provider_url(start), login or email)
         assert action.startswith("https://continuum.example.org/sso/saml/"), action
         return path_of(action), fields

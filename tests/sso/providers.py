@@ -240,3 +240,20 @@ def provider_url(start_response) -> str:
     match = re.search(r'<a id="sso-continue"[^>]* href="([^"]+)"', start_response.get_data(as_text=True))
     assert match, "no link to the identity provider"
     return unescape(match.group(1))
+
+
+def resolve_as(monkeypatch, names: dict[str, str]) -> None:
+    """Make the named hosts resolve to the given addresses (this machine may have no DNS at all);
+    every other name resolves as usual. Only name resolution is replaced: the outbound guard's own
+    checks run for real on what it returns."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in names:
+            ip = names[host]
+            if ":" in ip:
+                return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (ip, port or 0, 0, 0))]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port or 0))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)

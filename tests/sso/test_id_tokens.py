@@ -153,9 +153,11 @@ def test_issuer_whose_discovery_names_another_issuer_is_refused(make_oidc_connec
     assert caught.value.reason == "issuer-mismatch"
 
 
-def test_issuer_urls_must_be_https():
+def test_issuer_urls_must_be_https(monkeypatch):
     from lms.sso.oidc import OidcError, check_issuer_url
+    from tests.sso.providers import resolve_as
 
+    resolve_as(monkeypatch, {"login.microsoftonline.com": "20.190.151.7"})  # no DNS on this machine
     assert check_issuer_url("https://login.microsoftonline.com/t/v2.0", allow_loopback_http=False)
     for bad in ("http://idp.example.org", "ftp://idp.example.org", "https://idp.example.org/?x=1", "not a url",
                 "http://127.0.0.1:9000"):

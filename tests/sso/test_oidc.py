@@ -177,3 +177,33 @@ def test_entra_style_token_without_email_verified_links_only_with_xms_edov(clien
     # email_verified, when present, decides: false is false whatever xms_edov says.
     oidc_provider.add_account("both", email=f"other@{DOMAIN}", email_verified=False, xms_edov=True)
     assert oidc_sign_in(make_client(), f"other@{DOMAIN}", "both").status_code == 400
+
+
+# --- where the person lands: the page they were sent to sign in from, never another site ----------------
+
+OPEN_REDIRECTS = ["https://evil.example/phish", "//evil.example/phish", "/\\evil.example", "\\\\evil.example",
+                  "http:evil.example", " //evil.example", "/\t/evil.example",
+                  "javascript:alert(1)", "///evil.example"]
+
+
+def test_oidc_brings_the_person_back_to_the_page_they_came_from(client, db, make_oidc_connection, oidc_sign_in,
+                                                                 oidc_provider, sign_in_start):
+    make_oidc_connection()
+    oidc_provider.add_account("back-1", email=f"back-1@{DOMAIN}", email_verified=True)
+    start_at = sign_in_start(client, "/credits/transcript?year=2026")
+    assert start_at == "/sso/?next=/credits/transcript?year%3D2026"
+    response = oidc_sign_in(client, f"back-1@{DOMAIN}", "back-1", start_at=start_at)
+    assert response.status_code == 302 and response.location == "/credits/transcript?year=2026"
+    assert client.get(response.location).status_code == 200
+
+
+@pytest.mark.parametrize("target", OPEN_REDIRECTS)
+def test_oidc_never_sends_anyone_to_another_site(make_client, db, make_oidc_connection, oidc_sign_in, oidc_provider,
+                                                 target):
+    from urllib.parse import urlencode
+
+    make_oidc_connection()
+    oidc_provider.add_account("stay-1", email=f"stay-1@{DOMAIN}", email_verified=True)
+    start_at = "/sso/?" + urlencode({"next": target})
+    response = oidc_sign_in(make_client(), f"stay-1@{DOMAIN}", "stay-1", start_at=start_at)
+    assert response.status_code == 302 and response.location == "/dashboard", response.location

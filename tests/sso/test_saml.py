@@ -175,3 +175,47 @@ def test_metadata_without_exactly_one_signing_idp_is_refused():
     for bad in ("", "<xml", "<EntityDescriptor xmlns='urn:oasis:names:tc:SAML:2.0:metadata' entityID='x'/>"):
         with pytest.raises(SamlError):
             idp_entity_id(bad)
+
+
+# --- where the person lands: RelayState carries the page, checked as a path on this site ----------------
+
+def test_saml_brings_the_person_back_to_the_page_they_came_from(client, db, make_saml_connection, saml_sign_in,
+                                                                saml_idp, sign_in_start):
+    make_saml_connection()
+    saml_idp.add_account("back-s", mail=[f"back-s@{DOMAIN}"])
+    start_at = sign_in_start(client, "/credits/transcript?year=2026")
+    path, fields = saml_sign_in(client, f"back-s@{DOMAIN}", "back-s", start_at=start_at)
+    assert fields["RelayState"] == "/credits/transcript?year=2026"  # through the IdP and back
+    response = client.post(path, fields, csrf=False)
+    assert response.status_code == 302 and response.location == "/credits/transcript?year=2026"
+    assert client.get(response.location).status_code == 200
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/phish", "/\\evil.example",
+                                    "\\\\evil.example", "http:evil.example", "///evil.example",
+                                    "javascript:alert(1)"])
+def test_saml_never_sends_anyone_to_another_site(make_client, db, make_saml_connection, saml_sign_in, saml_idp,
+                                                 target):
+    from urllib.parse import urlencode
+
+    make_saml_connection()
+    saml_idp.add_account("stay-s", mail=[f"stay-s@{DOMAIN}"])
+    browser = make_client()
+    # Refused on the way out (not sent to the IdP)...
+    path, fields = saml_sign_in(browser, f"stay-s@{DOMAIN}", "stay-s", start_at="/sso/?" + urlencode({"next": target}))
+    assert fields.get("RelayState", "") == ""
+    assert browser.post(path, fields, csrf=False).location == "/dashboard"
+    # ...and on the way back, when the RelayState is forged in the posted form.
+    browser = make_client()
+    path, fields = saml_sign_in(browser, f"stay-s@{DOMAIN}", "stay-s", start_at="/sso/?next=/profile")
+    response = browser.post(path, {**fields, "RelayState": target}, csrf=False)
+    assert response.status_code == 302 and response.location == "/dashboard", response.location
+
+
+def test_saml_drops_a_page_longer_than_relay_state_allows(client, db, make_saml_connection, saml_sign_in, saml_idp):
+    make_saml_connection()
+    saml_idp.add_account("long-s", mail=[f"long-s@{DOMAIN}"])
+    page = "/credits/transcript?" + "x=" + "a" * 80
+    path, fields = saml_sign_in(client, f"long-s@{DOMAIN}", "long-s", start_at=f"/sso/?next={page}")
+    assert fields.get("RelayState", "") == ""  # never cut short into another page
+    assert client.post(path, fields, csrf=False).location == "/dashboard"

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from lms import outbound as guard
 from lms import unit_of_work
 from lms.types import utcnow
-from lms.webhooks import guard, services
+from lms.webhooks import services
 from lms.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.factories import make_member, make_org
 

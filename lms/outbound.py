@@ -1,10 +1,12 @@
-"""Outbound requests that cannot be pointed at the inside: the SSRF guard.
+"""Outbound requests that cannot be pointed at the inside: the SSRF guard, shared by every feature that
+fetches a URL someone typed in (webhook receivers, an organisation's OpenID Connect discovery and keys).
 
 Only allowed schemes; the host is resolved when the connection is made and every address must be a
 public one (no private, loopback, link-local, multicast, reserved or shared ranges), and the socket is
 opened to the checked address itself, so DNS rebinding cannot swap it after the check. Redirects are
 not followed by ``requests``: the caller follows 307/308 itself, and each hop goes through the same
-check. Tests may allow loopback with the explicit ``WEBHOOK_ALLOW_LOOPBACK`` setting (never in production).
+check. Tests may allow loopback with an explicit setting (``WEBHOOK_ALLOW_LOOPBACK``,
+``SSO_ALLOW_LOOPBACK_HTTP``; never in production); private and link-local ranges stay refused even then.
 """
 
 from __future__ import annotations
