@@ -146,6 +146,9 @@ def login(base: str, email: str) -> str:
                                                      "password": PASSWORD}, allow_redirects=False, timeout=10)
     if response.status_code != 302:
         raise RuntimeError(f"login as {email} failed: HTTP {response.status_code}")
+    # Login drops the pre-login CSRF token; the first page with a form puts a new one in the cookie,
+    # as it would for a browser, once (not on every measured request).
+    http.get(base + "/account/sessions", timeout=10)
     return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 

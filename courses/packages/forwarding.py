@@ -5,7 +5,7 @@ its xAPI endpoint, key and secret (the secret encrypted at rest with ``lms.sso.s
 own context). Every statement stored in a registration of that organisation's package lessons (the
 AU's and the LMS's own cmi5 statements) gets an ``XapiForward`` row, and a job queued after the
 request commits sends it with ``PUT statements?statementId=…`` (idempotent, so a retry cannot
-duplicate it). Outbound calls go through the webhooks' SSRF guard (``lms.webhooks.guard``: public
+duplicate it). Outbound calls go through the outbound address guard (``lms.outbound``: public
 addresses only, the checked address connected to, no redirects followed). A failed attempt raises,
 so RQ retries it with the jobs' backoff; the row keeps the attempts and the last error.
 """
@@ -26,7 +26,7 @@ from lms.errors import RuleViolation
 from lms.extensions import db
 from lms.sso import secretbox
 from lms.types import utcnow
-from lms.webhooks import guard
+from lms import outbound as guard
 from lms.webhooks import services as webhooks
 
 SECRET_CONTEXT = b"continuum.packages.external-lrs-secret"
