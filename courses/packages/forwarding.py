@@ -1,7 +1,7 @@
 """Forwarding statements to an organisation's own LRS (for example Ralph), beside the embedded one.
 
 The embedded LRS stays the record Continuum's rules read; an organisation that has its own LRS sets
-its xAPI endpoint, key and secret (the secret encrypted at rest with ``lms.sso.secretbox`` under its
+its xAPI endpoint, key and secret (the secret encrypted at rest with ``lms.secretbox`` under its
 own context). Every statement stored in a registration of that organisation's package lessons (the
 AU's and the LMS's own cmi5 statements) gets an ``XapiForward`` row, and a job queued after the
 request commits sends it with ``PUT statements?statementId=…`` (idempotent, so a retry cannot
@@ -24,10 +24,9 @@ from courses.packages.models import Cmi5Registration, ContentPackage, ExternalLr
 from lms import jobs, unit_of_work
 from lms.errors import RuleViolation
 from lms.extensions import db
-from lms.sso import secretbox
+from lms import secretbox
 from lms.types import utcnow
 from lms import outbound as guard
-from lms.webhooks import services as webhooks
 
 SECRET_CONTEXT = b"continuum.packages.external-lrs-secret"
 XAPI_VERSION = "1.0.3"
@@ -41,6 +40,14 @@ class LrsSettingsError(RuleViolation):
 class ForwardFailed(RuntimeError):
     """This attempt failed; raised so that the job is retried."""
 
+
+def _schemes() -> set[str]:
+    """The URL schemes an outbound call may use: the same setting as webhooks (https unless configured)."""
+    return set(current_app.config.get("WEBHOOK_SCHEMES", ("https",)))
+
+
+def _allow_loopback() -> bool:
+    return bool(current_app.config.get("WEBHOOK_ALLOW_LOOPBACK", False))  # tests only: an LRS on 127.0.0.1
 
 def settings_for(org_id: int) -> ExternalLrs | None:
     return db.session.scalar(select(ExternalLrs).where(ExternalLrs.org_id == org_id))
@@ -56,7 +63,7 @@ def save_settings(actor, org, *, endpoint: str, key: str, secret: str, active: b
     if not endpoint or len(endpoint) > 500:
         raise LrsSettingsError("Give the LRS's xAPI endpoint (at most 500 characters).")
     try:
-        guard.check_url(endpoint, schemes=webhooks.schemes(), allow_loopback=webhooks.allow_loopback())
+        guard.check_url(endpoint, schemes=_schemes(), allow_loopback=_allow_loopback())
     except guard.BlockedTarget as exc:
         raise LrsSettingsError(str(exc)) from None
     if not key or len(key) > 200 or ":" in key:
@@ -126,8 +133,8 @@ def deliver(forward_id: int, *, now: datetime) -> str:
     else:
         url = urljoin(lrs.endpoint, "statements") + "?statementId=" + statement.statement_id
         try:
-            guard.check_url(url, schemes=webhooks.schemes(), allow_loopback=webhooks.allow_loopback(), resolve=False)
-            response = guard.session(allow_loopback=webhooks.allow_loopback()).put(
+            guard.check_url(url, schemes=_schemes(), allow_loopback=_allow_loopback(), resolve=False)
+            response = guard.session(allow_loopback=_allow_loopback()).put(
                 url, data=_body(statement), auth=(lrs.key, secret), allow_redirects=False,
                 headers={"Content-Type": "application/json", "X-Experience-API-Version": XAPI_VERSION,
                          "User-Agent": "Continuum-LRS-Forwarder/1"},

@@ -158,7 +158,7 @@ class ExternalLrs(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), unique=True)
     endpoint: Mapped[str] = mapped_column(String(500))  # the xAPI base URL, ending in "/"
     key: Mapped[str] = mapped_column(String(200))
-    secret_encrypted: Mapped[str] = mapped_column(Text)  # lms.sso.secretbox, own context
+    secret_encrypted: Mapped[str] = mapped_column(Text)  # lms.secretbox, own context
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

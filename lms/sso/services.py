@@ -106,7 +106,7 @@ def save_settings(actor: User, org: Organisation, data: SsoSettings, *, now: dat
     A domain can be claimed by one organisation only, and only by someone who holds a verified
     address in it (or a site administrator): otherwise a manager could take over another
     organisation's accounts by claiming its domain."""
-    from lms.sso.secretbox import encrypt
+    from lms.secretbox import encrypt
 
     if data.protocol not in PROTOCOLS:
         raise SsoError("Choose OpenID Connect or SAML 2.0.", "bad-protocol")

@@ -17,7 +17,7 @@ from lms.sso.forms import SettingsForm, StartForm
 from lms.sso.models import SsoConnection
 from lms.sso.responses import failure, leave_for_provider
 from lms.sso.saml_views import begin_saml
-from lms.sso.secretbox import decrypt
+from lms.secretbox import decrypt
 from lms.types import utcnow
 
 PENDING_KEY = "sso_pending"

@@ -37,7 +37,7 @@ def _connection(db, org_id):
 
 
 def test_manager_saves_oidc_settings_and_the_secret_is_encrypted(make_client, db, manager, app):
-    from lms.sso.secretbox import decrypt
+    from lms.secretbox import decrypt
 
     browser = make_client().login(manager.user)
     page = browser.get(f"/sso/orgs/{manager.org_id}/settings")

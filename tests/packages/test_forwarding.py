@@ -16,7 +16,7 @@ import requests
 
 from courses.packages import forwarding
 from courses.packages.models import ExternalLrs, XapiForward, XapiStatement
-from lms.sso import secretbox
+from lms import secretbox
 from lms.types import utcnow
 from tests.factories import make_member, make_org
 from tests.packages.builders import cmi5_zip
