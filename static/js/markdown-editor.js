@@ -57,12 +57,16 @@
       if (!event.detail.markdown) { return; }
       event.preventDefault();  // stay on the page: the image goes into the text instead
       var cm = editor.codemirror;
-      var line = cm.getCursor().ch ? "\n\n" : "";
-      cm.replaceSelection(line + event.detail.markdown + "\n");
+      var cursor = cm.getCursor();
+      var before = cursor.ch ? "\n\n" : (cursor.line && cm.getLine(cursor.line - 1).trim() ? "\n" : "");
+      cm.replaceSelection(before + event.detail.markdown + "\n");
       status.textContent = "Image “" + event.detail.alt + "” inserted into the text.";
       if (dialog.open) { dialog.close(); }
     });
+    var touched = false;  // until the author has been in the text, an image goes at its end
+    editor.codemirror.on("focus", function () { touched = true; });
     return function () {
+      if (!touched) { editor.codemirror.setCursor(editor.codemirror.lineCount(), 0); }
       dialog.appendChild(form);
       dialog.showModal();
       var input = form.querySelector("input[type=file]");
@@ -80,8 +84,9 @@
     textarea.parentNode.appendChild(status);
     var openImage = null;
     var toolbar = [
-      { name: "heading-2", action: EasyMDE.toggleHeading2, text: "H2", title: "Heading" },
-      { name: "heading-3", action: EasyMDE.toggleHeading3, text: "H3", title: "Subheading" },
+      // EasyMDE's stylesheet adds the small "2" and "3" after these buttons' "H".
+      { name: "heading-2", action: EasyMDE.toggleHeading2, text: "H", title: "Heading" },
+      { name: "heading-3", action: EasyMDE.toggleHeading3, text: "H", title: "Heading, smaller" },
       { name: "bold", action: EasyMDE.toggleBold, text: "B", title: "Bold" },
       { name: "italic", action: EasyMDE.toggleItalic, text: "I", title: "Italic" },
       "|",
@@ -89,18 +94,15 @@
       { name: "ordered-list", action: EasyMDE.toggleOrderedList, text: "1. List", title: "Numbered list" },
       { name: "quote", action: EasyMDE.toggleBlockquote, text: "Quote", title: "Quote" },
       { name: "link", action: EasyMDE.drawLink, text: "Link", title: "Link" },
-      { name: "table", action: EasyMDE.drawTable, text: "Table", title: "Table" }
+      { name: "table", action: EasyMDE.drawTable, text: "Table", title: "Table", noMobile: true }
     ];
     if (textarea.getAttribute("data-image-form")) {
       toolbar.push({ name: "image", text: "Image", title: "Insert image", action: function () { if (openImage) { openImage(); } } });
     }
     toolbar.push("|",
       { name: "preview", action: EasyMDE.togglePreview, text: "Preview", title: "Preview", noDisable: true },
-      { name: "side-by-side", action: EasyMDE.toggleSideBySide, text: "Side by side", title: "Side-by-side preview",
-        noDisable: true, noMobile: true },
-      "|",
-      { name: "undo", action: EasyMDE.undo, text: "Undo", title: "Undo", noDisable: false },
-      { name: "redo", action: EasyMDE.redo, text: "Redo", title: "Redo" });
+      { name: "side-by-side", action: EasyMDE.toggleSideBySide, text: "Split", title: "Split: text and preview side by side",
+        noDisable: true, noMobile: true });
     var editor = new EasyMDE({
       element: textarea,
       autoDownloadFontAwesome: false,  // icons would come from a CDN: the buttons are text instead
@@ -109,6 +111,7 @@
       forceSync: true,
       autofocus: false,
       minHeight: "18rem",
+      sideBySideFullscreen: false,     // side by side stays in the page, beside its Save button
       status: ["words"],
       toolbar: toolbar,
       previewClass: ["editor-preview", "markdown", "lesson-body"],

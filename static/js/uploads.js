@@ -89,7 +89,13 @@
           var done = new CustomEvent("upload:done", { detail: answer, cancelable: true });
           if (form.dispatchEvent(done) && answer.redirect) {
             ui.status.textContent = answer.message || "Uploaded.";
-            window.location.assign(answer.redirect);
+            var next = new URL(answer.redirect, window.location.href);
+            if (next.pathname === window.location.pathname && next.search === window.location.search) {
+              window.location.hash = next.hash;  // the same page: only a new hash would not reload it
+              window.location.reload();
+            } else {
+              window.location.assign(next.href);
+            }
             return;
           }
           ui.status.textContent = answer.message || "Uploaded.";
