@@ -3,7 +3,7 @@ read back into a transcript shown under the video.
 
 A file is accepted only if it is UTF-8, starts with the ``WEBVTT`` signature, and every cue has a
 well-formed timing line (``[hh:]mm:ss.ttt --> [hh:]mm:ss.ttt``, end after start, cues in start
-order). The transcript is the cues' text without WebVTT's markup tags.
+order). The transcript is the cues' text without WebVTT's markup tags, speakers (``<v Name>``) named.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")  # a BCP 47 ta
 _TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
 _TIMING = re.compile(rf"^{_TIME}[ \t]+-->[ \t]+{_TIME}(?:[ \t]+(.*))?$")
 _TAG = re.compile(r"<[^>]*>")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]+)>")  # <v Dr Rivera>: the transcript names the speaker
 _HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 
 
@@ -81,7 +82,8 @@ def parse_vtt(data: bytes) -> list[Cue]:
             raise UploadRefused(f"Line {block_start + timing_at + 1}: cues must be in order of their start time.")
         if any("-->" in line for line in block[timing_at + 1:]):
             raise UploadRefused(f"Line {block_start + 1}: a blank line must separate one cue from the next.")
-        payload = " ".join(html.unescape(_TAG.sub("", line)).strip() for line in block[timing_at + 1:])
+        payload = " ".join(html.unescape(_TAG.sub("", _VOICE.sub(r"\1: ", line))).strip()
+                           for line in block[timing_at + 1:])
         cues.append(Cue(start, end, " ".join(payload.split())))
         if len(cues) > MAX_CUES:
             raise UploadRefused(f"The captions file has more than {MAX_CUES} cues.")

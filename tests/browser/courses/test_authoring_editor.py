@@ -160,7 +160,7 @@ def test_an_educator_writes_illustrates_and_captions_and_a_learner_sees_it(page:
                            " return t && t.mode === 'showing' && t.cues && t.cues.length === 2; }", timeout=10_000)
     transcript = page.locator("details.transcript-card")
     expect(transcript).to_contain_text("Welcome to safer prescribing.")
-    expect(transcript).to_contain_text("Start low, go slow.")
+    expect(transcript).to_contain_text("Dr Rivera: Start low, go slow.")
     expect(transcript).not_to_contain_text("<v Dr Rivera>")
     axe_check(page)
     page_log.assert_clean()

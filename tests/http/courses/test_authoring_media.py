@@ -222,7 +222,7 @@ def test_captions_become_a_default_track_and_a_transcript(make_client, db, app, 
     preview = author.get(f"/courses/{course.id}/preview/lessons/{lesson_id}").text
     assert re.search(rf'<track kind="captions" src="/courses/{course.id}/captions/{track.id}.vtt" srclang="en" '
                      r'label="English" default>', preview)
-    assert "Start low, go slow." in preview and "<v Dr Rivera>" not in preview and "0:03" in preview
+    assert "Dr Rivera: Start low, go slow." in preview and "<v Dr Rivera>" not in preview and "0:03" in preview
     # Published and enrolled: the learner's lesson has the track and the transcript; a stranger gets 404.
     author.post(f"/courses/{course.id}/submit")
     assert author.post(f"/courses/{course.id}/publish").status_code == 302

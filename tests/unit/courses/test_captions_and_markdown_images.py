@@ -26,7 +26,7 @@ GOOD = (
 
 def test_a_well_formed_file_gives_its_cues_without_markup():
     cues = parse_vtt(GOOD.encode())
-    assert cues == [Cue(0.0, 4.25, "Welcome to safer prescribing & tapering. Two lines join."),
+    assert cues == [Cue(0.0, 4.25, "Dr Rivera: Welcome to safer prescribing & tapering. Two lines join."),
                     Cue(3601.5, 3603.0, "An hour in.")]
     assert [clock(c.start) for c in cues] == ["0:00", "1:00:01"]
 
