@@ -323,3 +323,18 @@ def test_uploads_answer_the_progress_script_in_json(client, db, provider):
                          content_type="multipart/form-data", headers=JSON)
     assert forged.status_code == 422 and "CSRF" in forged.json["error"]
     assert db.session.query(CourseFile).count() == 1
+
+
+def test_a_package_import_answers_the_progress_script_in_json_and_stores_nothing_when_refused(client, db, provider):
+    from courses.packages.models import ContentPackage
+
+    org, educator = provider
+    course = make_course(org, author=educator, publish=False)
+    module = course.draft_version.modules[0]
+    lesson = content.add_lesson(educator, course, module.id, title="Module", kind="package", now=utcnow())
+    client.login(educator)
+    refused = client.post(f"/packages/courses/{course.id}/lessons/{lesson.id}/import",
+                          {"file": (io.BytesIO(b"PK\x03\x04 not a zip"), "course.zip")},
+                          content_type="multipart/form-data", headers=JSON)
+    assert refused.status_code == 422 and refused.json["error"].startswith("Package refused:")
+    assert db.session.query(ContentPackage).count() == 0
