@@ -293,6 +293,12 @@ def test_a_second_file_in_the_same_language_replaces_the_first_and_a_new_version
     post_captions(client, course, lesson, VTT, language="es", label="Español")
     assert sorted((c.language, c.label) for c in db.session.query(LessonCaption)) == [
         ("en", "English (revised)"), ("es", "Español")]
+    # An embedded player has no track, but its transcript still shows (from the first track).
+    content.update_lesson(educator, course, lesson.id, title="Watch", body="",
+                          embed_url="https://player.vimeo.com/video/1", now=utcnow())
+    db.session.flush()
+    page = client.get(f"/courses/{course.id}/preview/lessons/{lesson.id}").text
+    assert "<track" not in page and "Hello to safer prescribing." in page and "(English (revised))" in page
     from courses import workflow
 
     copy = workflow.copy_version(course.draft_version, now=utcnow())
