@@ -9,19 +9,27 @@ export FLASK_APP := wsgi.py
 
 venv: $(VENV)/.installed assets tests/idp/node_modules/.installed
 
-## Front-end packages served locally (package-lock.json pins them): Swagger UI for /api/v1/docs and
-## scorm-again for SCORM. npm, never a CDN, never a browser download.
+## Front-end packages served locally (package-lock.json pins them): Swagger UI for /api/v1/docs,
+## scorm-again for SCORM and EasyMDE (the Markdown editor). npm, never a CDN, never a browser download.
 node_modules/.installed: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-assets: static/vendor/scorm-again/.installed
+assets: static/vendor/scorm-again/.installed static/vendor/easymde/.installed
 
 static/vendor/scorm-again/.installed: node_modules/.installed
 	mkdir -p static/vendor/scorm-again
 	cp node_modules/scorm-again/dist/scorm12.min.js node_modules/scorm-again/dist/scorm2004.min.js \
 	   node_modules/scorm-again/dist/cross-frame-lms.min.js node_modules/scorm-again/dist/cross-frame-api.min.js \
 	   node_modules/scorm-again/LICENSE static/vendor/scorm-again/
+	touch $@
+
+# EasyMDE's bundle carries CodeMirror 5 and marked; icons and the spell checker's dictionaries are
+# not used (they would come from a CDN), the page configures text buttons and the server's preview.
+static/vendor/easymde/.installed: node_modules/.installed
+	mkdir -p static/vendor/easymde
+	cp node_modules/easymde/dist/easymde.min.js node_modules/easymde/dist/easymde.min.css \
+	   node_modules/easymde/LICENSE static/vendor/easymde/
 	touch $@
 
 # Installs exactly what requirements.lock names (every package, direct and transitive, pinned with its

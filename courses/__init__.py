@@ -17,6 +17,9 @@ def init_app(app: Flask) -> None:
 
     init_packages(app)  # SCORM and cmi5 package lessons, the embedded xAPI LRS
     app.jinja_env.globals.update(template_helpers())
+    from courses.captions import clock
+
+    app.jinja_env.filters["cue_clock"] = clock  # a transcript line's start, as "1:05"
     register_part("main", "courses", _dashboard_part)
     register_seeder("courses", 20, _seed_demo)
 

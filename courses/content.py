@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from courses.authoring import CourseError, child, renumber, draft_of
-from courses.models import QUESTION_KINDS, Course, CourseFile, CourseModule, Lesson, Quiz, QuizOption, QuizQuestion
+from courses.models import (QUESTION_KINDS, Course, CourseFile, CourseImage, CourseModule, Lesson, LessonCaption, Quiz,
+                            QuizOption, QuizQuestion)
 from lms.extensions import db
 
 
@@ -108,6 +111,49 @@ def attach_file(actor, course: Course, lesson_id: int, stored, *, kind: str, now
 def remove_file(actor, course: Course, lesson_id: int, file_id: int, *, now: datetime) -> None:
     lesson = lesson_of(course, lesson_id)
     lesson.files.remove(child(lesson.files, file_id))
+    db.session.flush()
+
+
+def add_image(actor, course: Course, stored, *, alt: str, now: datetime) -> CourseImage:
+    """Keep an uploaded image for the course's Markdown; the alt text is required (what a screen reader says)."""
+    alt = " ".join((alt or "").split())
+    if not alt:
+        raise CourseError("Describe the image (alt text) for people who cannot see it.")
+    image = CourseImage(course_id=course.id, stored_name=stored.stored_name, content_type=stored.content_type,
+                        size=stored.size, alt=alt[:300], created_by_id=getattr(actor, "id", None), created_at=now)
+    db.session.add(image)
+    db.session.flush()
+    return image
+
+
+def recent_images(course: Course, *, limit: int) -> list[CourseImage]:
+    """The course's images, newest first (the editor offers them for reuse)."""
+    return list(db.session.scalars(select(CourseImage).where(CourseImage.course_id == course.id)
+                                   .order_by(CourseImage.id.desc()).limit(limit)))
+
+
+def attach_captions(actor, course: Course, lesson_id: int, stored, *, language: str, label: str,
+                    now: datetime) -> LessonCaption:
+    """Add a captions track to a video lesson; a track in the same language replaces the earlier one."""
+    lesson = lesson_of(course, lesson_id)
+    if lesson.kind != "video":
+        raise CourseError("Captions belong to video lessons.")
+    label = " ".join((label or "").split())
+    if not label:
+        raise CourseError("Give the captions a label, e.g. “English”.")
+    for old in [c for c in lesson.captions if c.language.lower() == language.lower()]:
+        lesson.captions.remove(old)
+    db.session.flush()  # the replaced row goes before the new one takes its (lesson, language)
+    track = LessonCaption(stored_name=stored.stored_name, language=language, label=label[:80], size=stored.size,
+                          created_at=now)
+    lesson.captions.append(track)
+    db.session.flush()
+    return track
+
+
+def remove_captions(actor, course: Course, lesson_id: int, caption_id: int, *, now: datetime) -> None:
+    lesson = lesson_of(course, lesson_id)
+    lesson.captions.remove(child(lesson.captions, caption_id))
     db.session.flush()
 
 

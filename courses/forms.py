@@ -121,7 +121,9 @@ class NewLessonForm(FlaskForm):
 
 class LessonForm(FlaskForm):
     title = StringField("Title", filters=[strip], validators=[DataRequired(), Length(max=200), NoPHI()])
-    body = TextAreaField("Text (Markdown)", filters=[strip], validators=[Optional(), Length(max=100000), NoPHI()])
+    body = TextAreaField("Text (Markdown)", filters=[strip], validators=[Optional(), Length(max=100000), NoPHI()],
+                         description="## Heading, **bold**, *italic*, - lists, [links](https://…); images from "
+                                     "“Images” below.")
     embed_url = URLField("Video player link", filters=[strip], validators=[Optional(), Length(max=500)],
                          description="https://www.youtube-nocookie.com/embed/… or https://player.vimeo.com/video/…")
     submit = SubmitField("Save lesson")
@@ -130,6 +132,29 @@ class LessonForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField("File", validators=[FileRequired()])
     submit = SubmitField("Upload")
+
+
+class ImageForm(FlaskForm):
+    file = FileField("Image", validators=[FileRequired()],
+                     description="PNG, JPEG, GIF or WebP. Never a picture of a patient.")
+    alt = StringField("Describe the image (alt text)", filters=[strip],
+                      validators=[DataRequired("Describe the image for people who cannot see it."), Length(max=300),
+                                  NoPHI()],
+                      description="What a screen reader says instead, e.g. “Opioid conversion chart”.")
+    submit = SubmitField("Upload image")
+
+
+class CaptionForm(FlaskForm):
+    file = FileField("Captions file (WebVTT, .vtt)", validators=[FileRequired()])
+    language = StringField("Language code", filters=[strip], default="en",
+                           validators=[DataRequired(), Length(max=35)], description="e.g. en, es, fr-CA")
+    label = StringField("Label", filters=[strip], default="English",
+                        validators=[DataRequired(), Length(max=80)], description="Shown in the player’s captions menu.")
+    submit = SubmitField("Upload captions")
+
+
+class MarkdownPreviewForm(FlaskForm):
+    text = TextAreaField("Text", validators=[Optional(), Length(max=100000)])
 
 
 class QuizSettingsForm(FlaskForm):

@@ -238,6 +238,8 @@ class Lesson(db.Model):
     quiz: Mapped["Quiz | None"] = relationship(back_populates="lesson", cascade="all, delete-orphan", uselist=False)
     files: Mapped[list["CourseFile"]] = relationship(
         back_populates="lesson", cascade="all, delete-orphan", order_by="CourseFile.id")
+    captions: Mapped[list["LessonCaption"]] = relationship(
+        back_populates="lesson", cascade="all, delete-orphan", order_by="LessonCaption.id")
 
     @property
     def video_file(self) -> "CourseFile | None":
@@ -267,6 +269,39 @@ class CourseFile(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     lesson: Mapped[Lesson] = relationship(back_populates="files")
+
+
+class CourseImage(db.Model):
+    """An image an educator uploaded for the course's Markdown (lessons, description), stored under a
+    random name. It belongs to the course, not a version, so every version's text keeps working."""
+
+    __tablename__ = "course_image"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    alt: Mapped[str] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LessonCaption(db.Model):
+    """A WebVTT captions track for a video lesson, one per language; copies of a version share the file."""
+
+    __tablename__ = "lesson_caption"
+    __table_args__ = (UniqueConstraint("lesson_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(35))  # a BCP 47 tag, e.g. "en" or "es-MX"
+    label: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lesson: Mapped[Lesson] = relationship(back_populates="captions")
 
 
 class Quiz(db.Model):

@@ -22,6 +22,8 @@ from lms.security import DEFAULT_VIDEO_EMBED_HOSTS
 
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_VIDEO_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # a small file that decodes to gigabytes of pixels is refused
 CHUNK = 1024 * 1024
 
 VIDEO_TYPES = {"video/mp4": ".mp4", "video/webm": ".webm"}
@@ -29,6 +31,8 @@ DOCUMENT_TYPES = {
     "application/pdf": ".pdf",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
 }
+IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+_PILLOW_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
 class UploadRefused(RuleViolation, ValueError):
@@ -43,6 +47,29 @@ class StoredFile:
     size: int
 
 
+def spool(stream, limit: int, directory: Path) -> tuple[Path, int]:
+    """Copy ``stream`` to a new randomly named file in ``directory``; refused (and removed) over ``limit``."""
+    path = directory / secrets.token_hex(16)
+    size = 0
+    try:
+        with path.open("xb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadRefused(f"The file is larger than {_size_text(limit)}.")
+                out.write(chunk)
+        if size == 0:
+            raise UploadRefused("The file is empty.")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, size
+
+
+def _size_text(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
 def upload_dir() -> Path:
     base = current_app.config["UPLOAD_DIR"]
     path = Path(base) / "courses"
@@ -54,7 +81,7 @@ def max_bytes(kind: str) -> int:
     limits = current_app.config.get("COURSE_UPLOAD_MAX_BYTES") or {}
     if isinstance(limits, int):
         return limits
-    default = DEFAULT_MAX_VIDEO_BYTES if kind == "video" else DEFAULT_MAX_DOCUMENT_BYTES
+    default = {"video": DEFAULT_MAX_VIDEO_BYTES, "image": DEFAULT_MAX_IMAGE_BYTES}.get(kind, DEFAULT_MAX_DOCUMENT_BYTES)
     return int(limits.get(kind, default))
 
 
@@ -79,6 +106,37 @@ def sniff(path: Path) -> str | None:
     return None
 
 
+def sniff_image(path: Path) -> str | None:
+    """PNG, JPEG, GIF or WebP if the first bytes say so *and* the image decodes; None otherwise.
+
+    Decoding (Pillow) refuses a file that only starts like an image (an HTML or SVG polyglot
+    behind a PNG signature) and one whose pixel count would exhaust memory.
+    """
+    head = _read(path, 16)
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        claimed = "image/png"
+    elif head.startswith(b"\xff\xd8\xff"):
+        claimed = "image/jpeg"
+    elif head[:6] in (b"GIF87a", b"GIF89a"):
+        claimed = "image/gif"
+    elif head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        claimed = "image/webp"
+    else:
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            if _PILLOW_FORMATS.get(image.format) != claimed or image.width * image.height > MAX_IMAGE_PIXELS:
+                return None
+            image.verify()
+        with Image.open(path) as image:
+            image.load()  # verify() checks structure; load() decodes, catching truncated pixel data
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    return claimed
+
+
 def _read(path: Path, n: int) -> bytes:
     with path.open("rb") as fh:
         return fh.read(n)
@@ -86,37 +144,27 @@ def _read(path: Path, n: int) -> bytes:
 
 def clean_name(filename: str | None, content_type: str) -> str:
     """A harmless display name with the extension that matches the content."""
-    extension = {**VIDEO_TYPES, **DOCUMENT_TYPES}[content_type]
+    extension = {**VIDEO_TYPES, **DOCUMENT_TYPES, **IMAGE_TYPES}[content_type]
     stem = secure_filename(os.path.basename((filename or "").replace("\\", "/"))) or "file"
     stem = stem.rsplit(".", 1)[0][:80] or "file"
     return f"{stem}{extension}"
 
 
 def store_upload(stream, filename: str | None, kind: str) -> StoredFile:
-    """Copy ``stream`` to storage if it is an accepted ``kind`` ("video" or "attachment") under the cap."""
-    limit = max_bytes(kind)
-    directory = upload_dir()
-    stored_name = secrets.token_hex(16)
-    path = directory / stored_name
-    size = 0
+    """Copy ``stream`` to storage if it is an accepted ``kind`` ("video", "attachment" or "image") under the cap."""
+    path, size = spool(stream, max_bytes(kind), upload_dir())
     try:
-        with path.open("xb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise UploadRefused(f"The file is larger than {limit // (1024 * 1024)} MB.")
-                out.write(chunk)
-        if size == 0:
-            raise UploadRefused("The file is empty.")
-        content_type = sniff(path)
-        accepted = VIDEO_TYPES if kind == "video" else DOCUMENT_TYPES
+        content_type = sniff_image(path) if kind == "image" else sniff(path)
+        accepted = {"video": VIDEO_TYPES, "image": IMAGE_TYPES}.get(kind, DOCUMENT_TYPES)
         if content_type not in accepted:
-            wanted = "an MP4 or WebM video" if kind == "video" else "a PDF or PowerPoint (.pptx) file"
+            wanted = {"video": "an MP4 or WebM video",
+                      "image": "a PNG, JPEG, GIF or WebP image (SVG is not accepted)"}.get(
+                kind, "a PDF or PowerPoint (.pptx) file")
             raise UploadRefused(f"That file is not {wanted}.")
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return StoredFile(stored_name, clean_name(filename, content_type), content_type, size)
+    return StoredFile(path.name, clean_name(filename, content_type), content_type, size)
 
 
 def stored_path(stored_name: str) -> Path:

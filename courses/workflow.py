@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from courses.authoring import ENDURING_MAX_YEARS, CourseError, PublishRefused, add_months, draft_of
 from courses.models import (Course, CourseFile, CourseModule, CoursePerson, CourseTag, CourseVersion,
-                            CreditDesignation, EvaluationItem, FinancialRelationship, Lesson, Quiz, QuizOption,
-                            QuizQuestion)
+                            CreditDesignation, EvaluationItem, FinancialRelationship, Lesson, LessonCaption, Quiz,
+                            QuizOption, QuizQuestion)
 from lms import caching
 from lms.audit.services import record
 from lms.extensions import db
@@ -157,6 +157,8 @@ def copy_version(source: CourseVersion, *, now: datetime) -> CourseVersion:
             new_lesson.files = [CourseFile(kind=f.kind, stored_name=f.stored_name, original_name=f.original_name,
                                            content_type=f.content_type, size=f.size, created_at=f.created_at)
                                 for f in lesson.files]
+            new_lesson.captions = [LessonCaption(stored_name=c.stored_name, language=c.language, label=c.label,
+                                                 size=c.size, created_at=c.created_at) for c in lesson.captions]
             if lesson.quiz is not None:
                 q = lesson.quiz
                 new_lesson.quiz = Quiz(pass_mark_pct=q.pass_mark_pct, max_attempts=q.max_attempts, shuffle=q.shuffle)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, jsonify, redirect, request
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
@@ -12,7 +12,7 @@ from courses.forms import ConfirmForm
 from courses.models import Course
 from courses.services import LearningError, load_version
 from lms.extensions import db
-from lms.unit_of_work import refuse
+from lms.unit_of_work import refuse, rollback
 from lms.types import utcnow
 
 
@@ -62,6 +62,35 @@ def flash_errors(form) -> None:
         label = getattr(getattr(form, name, None), "label", None)
         for error in errors:
             flash(f"{label.text}: {error}" if label is not None else error, "danger")
+
+
+def form_messages(form) -> list[str]:
+    messages = []
+    for name, errors in form.errors.items():
+        label = getattr(getattr(form, name, None), "label", None)
+        messages += [f"{label.text}: {error}" if label is not None and name != "csrf_token" else error for error in errors]
+    return messages
+
+
+def wants_json() -> bool:
+    """An upload sent by static/js/uploads.js (with a progress bar) asks for JSON, not a page."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def upload_refused(message: str, back: str):
+    """An upload refused: undo, and say why inline (JSON, 422) or in a flash on the page it came from."""
+    if wants_json():
+        rollback()
+        return jsonify(error=message), 422
+    return refuse(message, back)
+
+
+def upload_done(message: str, back: str, **extra):
+    """An upload kept: the page it came from says so (the script follows ``redirect``)."""
+    flash(message, "success")
+    if wants_json():
+        return jsonify(ok=True, message=message, redirect=back, **extra)
+    return redirect(back)
 
 
 def editor_context(course: Course, tab: str, **extra):

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from courses import bp
 from courses import pages, services
 from courses.access import can_author, get_course_or_404
+from courses.captions import lesson_transcript
 from courses.forms import ConfirmForm
 from courses.models import CourseFile
 from courses.uploads import DOCUMENT_TYPES, VIDEO_TYPES, stored_path
@@ -66,6 +67,7 @@ def preview_lesson(course_id: int, lesson_id: int):
         return redirect(url_for("courses.preview", course_id=course.id))
     i = lessons.index(lesson)
     return render_template("courses/lesson.html", course=course, version=version, lesson=lesson, enrolment=None,
+                           transcript=lesson_transcript(lesson),
                            progress=None, done=set(), attempts=[], preview=True,
                            previous=lessons[i - 1] if i else None,
                            following=lessons[i + 1] if i + 1 < len(lessons) else None, form=ConfirmForm())

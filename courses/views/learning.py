@@ -12,6 +12,7 @@ from courses import bp
 from courses import catalog as catalog_rules
 from courses import pages, retakes, services
 from courses.access import authoring_orgs, can_author, get_course_or_404
+from courses.captions import lesson_transcript
 from courses.forms import ConfirmForm, RetakeForm, attempt_form, evaluation_form
 from courses.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from courses.views.common import KnownPage, actor, flash_errors, now, page_number, per_page, run
@@ -179,7 +180,7 @@ def lesson(course_id: int, lesson_id: int):
     done = services.done_lesson_ids(enrolment)
     attempts = services.attempts_for(enrolment, lesson.quiz) if lesson.quiz else []
     previous, following = _neighbours(version, lesson)
-    return render_template("courses/lesson.html", course=course, version=version, lesson=lesson,
+    return render_template("courses/lesson.html", course=course, version=version, lesson=lesson, transcript=lesson_transcript(lesson),
                            enrolment=enrolment, progress=progress, done=done, attempts=attempts, preview=False,
                            previous=previous, following=following, form=ConfirmForm())
 

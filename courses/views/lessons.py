@@ -8,14 +8,16 @@ from flask_login import login_required
 from courses import authoring, bp
 from courses import content as content_rules
 from courses.access import get_course_or_404
-from courses.forms import (MAX_OPTIONS, LessonForm, ModuleForm, NewLessonForm, QuestionForm, QuizSettingsForm,
-                           UploadForm)
+from courses.forms import (MAX_OPTIONS, CaptionForm, ImageForm, LessonForm, ModuleForm, NewLessonForm, QuestionForm,
+                           QuizSettingsForm, UploadForm)
 from courses.uploads import UploadRefused, embed_hosts, max_bytes, normalise_embed_url, store_upload
-from courses.views.common import actor, confirm, editor_context, flash_errors, now, run
+from courses.views.common import (actor, confirm, editor_context, flash_errors, form_messages, now, run, upload_done,
+                                  upload_refused)
 from lms.extensions import csrf, db
 from lms.unit_of_work import refuse
 
 DIRECTIONS = ("up", "down")
+RECENT_IMAGES = 24
 
 
 # --- modules and lessons ----------------------------------------------------------------------
@@ -123,6 +125,8 @@ def edit_lesson(course_id: int, lesson_id: int):
     return render_template("courses/edit/lesson.html", lesson=lesson, form=form, upload_form=UploadForm(),
                            quiz_form=quiz_form, question_form=QuestionForm(), max_options=MAX_OPTIONS,
                            max_video=max_bytes("video"), max_document=max_bytes("attachment"),
+                           max_image=max_bytes("image"), image_form=ImageForm(), caption_form=CaptionForm(),
+                           images=content_rules.recent_images(course, limit=RECENT_IMAGES), recent_images=RECENT_IMAGES,
                            **editor_context(course, "content")), 422 if form.errors or form.form_errors else 200
 
 
@@ -158,17 +162,19 @@ def upload(course_id: int, lesson_id: int, kind: str):
     back = url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson_id)
     form = UploadForm()
     if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(back)
+        return upload_refused(" ".join(form_messages(form)) or "Choose a file to upload.", back)
     lesson = _lesson_or_404(course, lesson_id)
     if kind == "video" and lesson.kind != "video":
         abort(404)
     try:
         stored = store_upload(form.file.data.stream, form.file.data.filename, kind)
     except UploadRefused as exc:
-        return refuse(str(exc), back)
-    return run(lambda: content_rules.attach_file(actor(), course, lesson.id, stored, kind=kind, now=now()) and None,
-               back=back, done=f"{stored.original_name} uploaded.")
+        return upload_refused(str(exc), back)
+    try:
+        content_rules.attach_file(actor(), course, lesson.id, stored, kind=kind, now=now())
+    except authoring.CourseError as exc:
+        return upload_refused(str(exc), back)
+    return upload_done(f"{stored.original_name} uploaded.", back)
 
 
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>/files/<int:file_id>/delete", methods=["POST"])

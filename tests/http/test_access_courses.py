@@ -26,6 +26,7 @@ def author_post():
     return org_scoped(302, **AUTHOR_POST)
 
 
+_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc```\x00\x00\x00\x04\x00\x01\xf6\x178U\x00\x00\x00\x00IEND\xaeB`\x82"
 ENROLLED_ONLY = {**signed_in(302), "member": 200}
 
 MATRIX = {
@@ -46,7 +47,17 @@ MATRIX = {
     "courses.file": ("GET", "/courses/{course}/files/{file}",
                      {"anonymous": LOGIN, "member": 200, "educator": 200, "manager": 200, "other_manager": 404,
                       "admin": 200}),
+    # Images in course text: anyone who may see the course (the names are random); captions: like files.
+    "courses.image": ("GET", "/courses/{course}/images/{image}", signed_in(200)),
+    "courses.captions": ("GET", "/courses/{course}/captions/{caption}.vtt",
+                         {"anonymous": LOGIN, "member": 200, "educator": 200, "manager": 200, "other_manager": 404,
+                          "admin": 200}),
     # authors
+    "courses.upload_image": ("POST", "/courses/{draft}/images", author_post()),
+    "courses.upload_captions": ("POST", "/courses/{draft}/lessons/{draft_lesson}/captions", author_post()),
+    "courses.remove_captions": ("POST", "/courses/{draft}/lessons/{draft_video}/captions/{draft_caption}/delete",
+                                author_post()),
+    "courses.markdown_preview": ("POST", "/courses/{draft}/markdown-preview", author_get()),
     "courses.manage": ("GET", "/courses/manage/{org}", author_get()),
     "courses.create": ("POST", "/courses/manage/{org}/new", author_post()),
     "courses.edit": ("GET", "/courses/{draft}/edit", author_get()),
@@ -121,6 +132,21 @@ def world(db):
     published_file = CourseFile(lesson_id=text_lesson.id, kind="attachment", stored_name=stored.stored_name,
                                 original_name="handout.pdf", content_type=stored.content_type, size=stored.size)
     db.session.add(published_file)
+    # A captions track on the published text lesson (for serving) and on a draft video lesson (for removal);
+    # an image of the published course.
+    from courses.captions import store_captions
+    from courses.models import LessonCaption
+
+    vtt = store_captions(io.BytesIO(b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello.\n"))
+    caption = LessonCaption(lesson_id=text_lesson.id, stored_name=vtt.stored_name, language="en", label="English",
+                            size=vtt.size)
+    db.session.add(caption)
+    draft_video = content.add_lesson(people["educator"], draft, draft_version.modules[0].id, title="Watch",
+                                     kind="video", now=now)
+    draft_caption = content.attach_captions(people["educator"], draft, draft_video.id, vtt, language="en",
+                                            label="English", now=now)
+    image = content.add_image(people["educator"], course, store_upload(io.BytesIO(_PNG), "x.png", "image"),
+                              alt="A chart", now=now)
     authoring.add_relationship(people["educator"], draft, draft_version.people[0].id, company="Acme Pharma",
                                nature="consultant", ended_on=None, now=now)
     db.session.flush()
@@ -130,7 +156,8 @@ def world(db):
         "draft_quiz": draft_quiz.id, "draft_file": draft_file.id, "module": draft_version.modules[0].id,
         "person": draft_version.people[0].id, "relationship": draft_version.people[0].relationships[0].id,
         "designation": draft_version.designations[0].id, "question": draft_quiz.quiz.questions[0].id,
-        "item": draft_version.evaluation_items[0].id,
+        "item": draft_version.evaluation_items[0].id, "caption": caption.id, "draft_video": draft_video.id,
+        "draft_caption": draft_caption.id, "image": image.stored_name,
     }
     return people, ids
 

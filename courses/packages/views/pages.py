@@ -7,7 +7,7 @@ talking to it by postMessage (scorm-again's cross-frame bridge, injected into th
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from courses.packages.importer import import_package
 from courses.packages.models import Cmi5Registration, ContentPackage
 from courses.packages.views.common import base_url, limits, now, public_url, spool_body, upload_dir
 from courses.packages.xapi import XapiError
+from courses.views.common import upload_done, upload_refused
 from lms.extensions import csrf, db
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -213,13 +214,11 @@ def import_into_lesson(course_id: int, lesson_id: int):
     back = url_for("courses.edit_lesson", course_id=course.id, lesson_id=lesson_id)
     cap = limits().upload_bytes
     if request.content_length is not None and request.content_length > cap + 64 * 1024:
-        flash(f"The package is larger than {cap // (1024 * 1024)} MB.", "danger")
-        return redirect(back)
+        return upload_refused(f"The package is larger than {cap // (1024 * 1024)} MB.", back)
     request.max_content_length = cap + 64 * 1024
     form = UploadForm()
     if not form.validate_on_submit():
-        flash("Choose a package file to import.", "danger")
-        return redirect(back)
+        return upload_refused("Choose a package file to import.", back)
     try:
         lesson = content_rules.lesson_of(course, lesson_id)
     except (LookupError, CourseError):
@@ -236,13 +235,10 @@ def import_into_lesson(course_id: int, lesson_id: int):
         finally:
             path.unlink(missing_ok=True)
     except PackageRefused as exc:
-        db.session.rollback()
-        flash(f"Package refused: {exc}", "danger")
-        return redirect(back)
+        return upload_refused(f"Package refused: {exc}", back)
     lesson.package_id = package.id
     db.session.flush()
-    flash(f"Imported {package.standard_label} package “{package.title}”.", "success")
-    return redirect(back)
+    return upload_done(f"Imported {package.standard_label} package “{package.title}”.", back)
 
 
 @bp.route("/courses/<int:course_id>/report")
