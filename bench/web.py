@@ -390,8 +390,9 @@ def check(base: str, page: Page, sample: int = 12) -> None:
     step = max(1, len(page.targets) // sample)
     for t in page.targets[:3] + page.targets[3::step]:
         headers = {"User-Agent": USER_AGENT, **({"Cookie": t.cookie} if t.cookie else {})}
-        if t.csrf:
-            headers.update({"X-CSRFToken": t.csrf, "Content-Type": "application/json"})
+        if t.csrf:  # as wrk_report.lua sends them: JSON for a heartbeat, a form for answers and claims
+            headers.update({"X-CSRFToken": t.csrf, "Content-Type": "application/json" if t.body.startswith("{")
+                            else "application/x-www-form-urlencoded"})
         response = requests.request(t.method, base + t.path, headers=headers, data=t.body or None,
                                     allow_redirects=False, timeout=30)
         if response.status_code != 200 and not (t.method == "POST" and response.status_code in (302, 303)):

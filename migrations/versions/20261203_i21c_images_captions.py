@@ -1,7 +1,7 @@
 """Images in course Markdown and WebVTT captions for video lessons.
 
 Revision ID: i21c_images_captions
-Revises: i14a2_sso
+Revises: i21b_external_lrs
 Create Date: 2026-12-03 12:25:18
 
 Reviewed by hand. Two new tables, nothing existing changes:
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i21c_images_captions'
-down_revision = 'i14a2_sso'
+down_revision = 'i21b_external_lrs'
 branch_labels = None
 depends_on = None
 
