@@ -2,7 +2,7 @@
 
 ``python -m bench.prepare --database-url URL [--preset large]``: for PostgreSQL the database is
 created when missing; then ``flask db upgrade`` and ``python -m bench.seed`` run against it, and
-the seeding time is printed. A database already holding the scale dataset is left as it is.
+the seeding time is printed. A database already holding the scale dataset is only migrated.
 """
 
 from __future__ import annotations
@@ -51,13 +51,14 @@ def main() -> int:
     parser.add_argument("--preset", default="large")
     args = parser.parse_args()
     ensure_database(args.database_url)
-    if seeded(args.database_url):
-        print(f"{args.database_url}: already seeded")
-        return 0
     flask = str(Path(sys.executable).with_name("flask"))
     env = dict(os.environ, DATABASE_URL=args.database_url, FLASK_APP="wsgi.py", PYTHONPATH=str(ROOT))
     env.setdefault("SECRET_KEY", "bench-seeding-key-" + "x" * 32)
+    # Always brought to the current schema: a database seeded before a migration landed is kept, migrated.
     subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
+    if seeded(args.database_url):
+        print(f"{args.database_url}: already seeded")
+        return 0
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "bench.seed", "--database-url", args.database_url, "--preset", args.preset],
                    cwd=ROOT, env=env, check=True)
