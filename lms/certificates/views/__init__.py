@@ -1,3 +1,3 @@
 """Certificate views: the learner's certificates and public verification (learner), bulk runs and templates (manage)."""
 
-from lms.certificates.views import learner, manage  # noqa: F401
+from lms.certificates.views import design, learner, manage  # noqa: F401
