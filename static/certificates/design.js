@@ -39,7 +39,7 @@
     if (!accent || !note || !/^#[0-9a-f]{6}$/i.test(accent.value)) { return; }
     var ratio = 1.05 / (luminance(accent.value) + 0.05);
     note.textContent = "Contrast on white: " + ratio.toFixed(1) + ":1" + (ratio >= 4.5 ? " (readable)" : " (too light: choose a darker shade)");
-    note.className = "small " + (ratio >= 4.5 ? "text-success" : "text-danger fw-semibold");
+    note.className = "small " + (ratio >= 4.5 ? "text-success-emphasis" : "text-danger-emphasis fw-semibold");
   }
   if (accent) { accent.addEventListener("input", showContrast); showContrast(); }
   preview();
