@@ -51,6 +51,7 @@ def test_an_invitation_carries_the_organisations_name(make_client, outbox, db):
     assert header.split("</td>")[0].count("Riverside Family Practice") == 1
     assert "Sent by Continuum for Riverside Family Practice" in html
     assert "Riverside Family Practice" in text and "Accept the invitation" in html
+    assert "as a member of staff" in text and "as a member of staff" in html  # the role in words
 
 
 def test_a_certificate_ready_mail_names_the_provider(db, outbox, acts):  # noqa: F811
