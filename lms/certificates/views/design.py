@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import base64
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from lms.auth.throttle import per_user
 from lms.certificates import bp, designs, services
 from lms.certificates.forms import ConfirmForm, DesignForm
 from lms.certificates.models import KINDS, CertificateTemplate
 from lms.certificates.views.manage import _framing_self
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.permissions import get_org_or_404
 from lms.types import utcnow
 
@@ -109,9 +110,13 @@ def design(template_id: int):
 
 
 @bp.route("/certificates/design/org/<int:org_id>/preview", methods=["POST"])
+@limiter.limit(lambda: current_app.config.get("CERTIFICATE_PREVIEW_LIMIT", "120 per 10 minutes"), key_func=per_user)
 @login_required
 def design_preview(org_id: int):
-    """The draft design on a sample certificate, as an image page for the editor's preview frame."""
+    """The draft design on a sample certificate, as an image page for the editor's preview frame.
+
+    Each preview renders a PDF, so they are rate-limited per person (``CERTIFICATE_PREVIEW_LIMIT``),
+    generously: the editor asks for one after each change."""
     org = get_org_or_404(org_id, "educator")
     form = DesignForm()
     if not form.validate_on_submit():
