@@ -58,6 +58,7 @@ def test_an_educator_designs_the_certificate_and_sees_it_update(page: Page, page
     page.get_by_role("button", name="Manage", exact=True).click()
     page.get_by_role("link", name="Certificate design").first.click()
     expect(page.get_by_role("heading", name="Certificate designs")).to_be_visible()
+    axe_check(page)
     page.get_by_role("link", name="Design a credit certificate").click()
     expect(page.get_by_role("heading", name="Design a certificate")).to_be_visible()
     expect(_preview_image(page)).to_be_visible(timeout=30_000)  # the default design, rendered at once
