@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi.py
 
-.PHONY: demo test quick venv lock worker clean serve bench assets conformance
+.PHONY: demo test quick venv lock worker clean serve bench assets fonts conformance
 
 venv: $(VENV)/.installed assets tests/idp/node_modules/.installed
 
@@ -15,7 +15,20 @@ node_modules/.installed: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-assets: static/vendor/scorm-again/.installed static/vendor/easymde/.installed
+assets: static/vendor/scorm-again/.installed static/vendor/easymde/.installed fonts
+
+## The OFL fonts certificates are set in, from @fontsource (latin, regular/italic/bold, woff, which
+## weasyprint reads) with each family's licence. They are committed under static/fonts so a checkout
+## renders certificates without npm; this target refreshes them after a version change.
+CERT_FONTS := eb-garamond source-sans-3 libre-baskerville lato
+fonts: node_modules/.installed
+	for f in $(CERT_FONTS); do \
+	  mkdir -p static/fonts/$$f; \
+	  for w in 400-normal 400-italic 700-normal; do \
+	    cp node_modules/@fontsource/$$f/files/$$f-latin-$$w.woff static/fonts/$$f/; \
+	  done; \
+	  cp node_modules/@fontsource/$$f/LICENSE static/fonts/$$f/OFL.txt; \
+	done
 
 static/vendor/scorm-again/.installed: node_modules/.installed
 	mkdir -p static/vendor/scorm-again

@@ -3,7 +3,8 @@
 The owner role (the one ``flask db upgrade`` connects as) owns every table, sequence and trigger.
 The application's role gets what a request needs and no more: SELECT, INSERT, UPDATE, DELETE on
 ordinary tables, but only SELECT and INSERT on the regulated, append-only records (the credit
-ledger, the completion history, the audit log), and never TRUNCATE, DDL or trigger changes. The
+ledger, the completion history, the audit log, the certificate template versions issued
+certificates name), and never TRUNCATE, DDL or trigger changes. The
 triggers added by the migrations refuse UPDATE and DELETE on those tables for every role too; the
 grants mean even a compromised application cannot disable them or rewrite history.
 
@@ -18,7 +19,7 @@ import re
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-APPEND_ONLY_TABLES = ("credit_entry", "course_completion", "audit_event")
+APPEND_ONLY_TABLES = ("credit_entry", "course_completion", "audit_event", "certificate_template_version")
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

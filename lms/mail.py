@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import uuid
 from email.message import EmailMessage
@@ -14,6 +15,24 @@ from flask import current_app, render_template
 log = logging.getLogger(__name__)
 
 
+# Mail clients drop <style> blocks and class names: the few elements the templates use get inline styles.
+_INLINE = [
+    (re.compile(r'<p style="([^"]*)">'), r'<p style="margin:0 0 16px;\1">'),
+    (re.compile(r"<p>"), '<p style="margin:0 0 16px;">'),
+    (re.compile(r'<a class="button" href="'), '<a class="button" style="display:inline-block;background:#0b5563;'
+     'color:#ffffff;text-decoration:none;font-weight:bold;padding:12px 20px;border-radius:6px;" href="'),
+    (re.compile(r'<a href="'), '<a style="color:#0b5563;text-decoration:underline;" href="'),
+    (re.compile(r"<ul>"), '<ul style="margin:0 0 16px;padding-left:22px;">'),
+    (re.compile(r"<li>"), '<li style="margin:0 0 4px;">'),
+]
+
+
+def inline_styles(html: str) -> str:
+    for pattern, replacement in _INLINE:
+        html = pattern.sub(replacement, html)
+    return html
+
+
 def build_message(to: str, subject: str, template: str, **context) -> EmailMessage:
     """Render ``templates/emails/<template>.txt`` and ``.html`` into one message."""
     msg = EmailMessage()
@@ -23,7 +42,7 @@ def build_message(to: str, subject: str, template: str, **context) -> EmailMessa
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="continuum.local")
     msg.set_content(render_template(f"emails/{template}.txt", **context))
-    msg.add_alternative(render_template(f"emails/{template}.html", **context), subtype="html")
+    msg.add_alternative(inline_styles(render_template(f"emails/{template}.html", **context)), subtype="html")
     return msg
 
 

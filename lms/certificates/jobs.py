@@ -18,7 +18,7 @@ from lms.credits.models import CreditEntry
 from lms import activities
 from lms.extensions import db
 from lms.jobs import enqueue
-from lms.mail import deliver
+from lms.mail import deliver, inline_styles
 from lms.security import external_url
 from lms.types import utcnow
 from lms.users.models import User
@@ -104,7 +104,8 @@ def send_certificate(certificate: Certificate) -> None:
         return
     context = {"certificate": certificate, "learner": learner,
                "verify_url": external_url("certificates.verify", code=certificate.code),
-               "page_url": external_url("certificates.show", certificate_id=certificate.id)}
+               "page_url": external_url("certificates.show", certificate_id=certificate.id),
+               "brand": (certificate.snapshot.get("provider") or {}).get("name", "")}
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = learner.email
@@ -112,7 +113,7 @@ def send_certificate(certificate: Certificate) -> None:
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="continuum.local")
     msg.set_content(render_template("certificates/email.txt", **context))
-    msg.add_alternative(render_template("certificates/email.html", **context), subtype="html")
+    msg.add_alternative(inline_styles(render_template("certificates/email.html", **context)), subtype="html")
     msg.add_attachment(storage.path_for(certificate.sha256).read_bytes(), maintype="application", subtype="pdf",
                        filename=certificate.filename)
     deliver(msg)

@@ -24,7 +24,7 @@ class CertificateAsset(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "logo" or "signature"
+    kind: Mapped[str] = mapped_column(String(16))  # "logo", "seal" or "signature"
     sha256: Mapped[str] = mapped_column(String(64))
     content_type: Mapped[str] = mapped_column(String(40))
     data: Mapped[bytes] = mapped_column(LargeBinary)
@@ -52,7 +52,8 @@ class CertificateTemplate(db.Model):
 
 
 class CertificateTemplateVersion(db.Model):
-    """One saved state of a template. Never edited: saving makes the next version."""
+    """One saved state of a template. Never edited: saving makes the next version (the database
+    refuses UPDATE and DELETE of these rows, migration i21d1)."""
 
     __tablename__ = "certificate_template_version"
     __table_args__ = (UniqueConstraint("template_id", "number"),)
@@ -67,12 +68,17 @@ class CertificateTemplateVersion(db.Model):
     signatory_title: Mapped[str] = mapped_column(String(200), default="")
     logo_asset_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_asset.id"))
     signature_asset_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_asset.id"))
+    seal_asset_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_asset.id"))
+    # Made in the design editor: {"fonts": <pair>, "accent": "#rrggbb"}; None for hand-written templates.
+    # The HTML and CSS it produced are stored above, so the version renders alike whatever ships later.
+    design: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     template: Mapped[CertificateTemplate] = relationship(back_populates="versions")
     logo: Mapped[CertificateAsset | None] = relationship(foreign_keys=[logo_asset_id])
     signature: Mapped[CertificateAsset | None] = relationship(foreign_keys=[signature_asset_id])
+    seal: Mapped[CertificateAsset | None] = relationship(foreign_keys=[seal_asset_id])
 
 
 class Certificate(db.Model):

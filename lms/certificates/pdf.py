@@ -13,7 +13,7 @@ from flask import current_app
 from lms.certificates.renderer import render_in_process, render_isolated
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "certificates" / "pdf"
-BUILTIN_REF = "builtin:default/1"
+BUILTIN_REF = "builtin:default/2"  # /2: shipped fonts, seal slot (issue 21)
 # What a certificate says; a re-issue happens only when one of these changes.
 CONTENT_KEYS = ("kind", "title", "learner", "activity", "provider", "credits", "attendance")
 
@@ -42,20 +42,18 @@ def qr_svg(url: str) -> bytes:
 
 
 def build_job(snapshot: dict, *, html: str | None = None, css: str | None = None, logo: tuple | None = None,
-              signature: tuple | None = None) -> dict:
+              signature: tuple | None = None, seal: tuple | None = None) -> dict:
     """The render job for ``snapshot``; ``html``/``css`` default to the built-in design.
 
-    ``logo`` and ``signature`` are ``(content_type, bytes)``; they reach the renderer only as
+    ``logo``, ``signature`` and ``seal`` are ``(content_type, bytes)``; they reach the renderer only as
     named in-memory assets, as does the QR code.
     """
     assets = {"qr.svg": qr_svg(snapshot["verify_url"])}
-    context = dict(snapshot, qr_url="continuum-asset:qr.svg", logo_url="", signature_url="")
-    if logo:
-        assets["logo" + _ext(logo[0])] = logo[1]
-        context["logo_url"] = "continuum-asset:logo" + _ext(logo[0])
-    if signature:
-        assets["signature" + _ext(signature[0])] = signature[1]
-        context["signature_url"] = "continuum-asset:signature" + _ext(signature[0])
+    context = dict(snapshot, qr_url="continuum-asset:qr.svg", logo_url="", signature_url="", seal_url="")
+    for name, image in (("logo", logo), ("signature", signature), ("seal", seal)):
+        if image:
+            assets[name + _ext(image[0])] = image[1]
+            context[name + "_url"] = "continuum-asset:" + name + _ext(image[0])
     css_list = [builtin("default.css") if css is None else css, page_css(snapshot.get("page_size", "Letter"))]
     return {"html": builtin("default.html") if html is None else html, "css": css_list, "context": context,
             "assets": assets}
@@ -63,6 +61,29 @@ def build_job(snapshot: dict, *, html: str | None = None, css: str | None = None
 
 def _ext(content_type: str) -> str:
     return {"image/png": ".png", "image/jpeg": ".jpg"}.get(content_type, ".png")
+
+
+def version_images(version) -> dict:
+    """The images a saved template version renders with, as ``build_job`` keyword arguments."""
+    if version is None:
+        return {}
+    return {name: (asset.content_type, asset.data) for name, asset in
+            (("logo", version.logo), ("signature", version.signature), ("seal", version.seal)) if asset is not None}
+
+
+def to_png(pdf: bytes, *, width: int = 1100) -> bytes:
+    """The first page of a PDF we rendered, as a PNG ``width`` pixels wide (pdfium), for previews."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        image = page.render(scale=width / page.get_width()).to_pil()
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", optimize=True)
+        return buffer.getvalue()
+    finally:
+        document.close()
 
 
 def render(job: dict) -> bytes:

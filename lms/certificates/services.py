@@ -215,10 +215,8 @@ def _issue(learner, kind, activity_kind, activity_id, org_id, content, current, 
                     page_size=version.page_size if version else _default_page_size(),
                     signatory={"name": version.signatory_name if version else "",
                                "title": version.signatory_title if version else ""})
-    job = certificate_pdf.build_job(
-        snapshot, html=version.html if version else None, css=version.css if version else None,
-        logo=(version.logo.content_type, version.logo.data) if version and version.logo else None,
-        signature=(version.signature.content_type, version.signature.data) if version and version.signature else None)
+    job = certificate_pdf.build_job(snapshot, html=version.html if version else None,
+                                    css=version.css if version else None, **certificate_pdf.version_images(version))
     data = certificate_pdf.render(job)
     sha, size = storage.store(data)
     certificate = Certificate(

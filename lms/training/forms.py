@@ -93,3 +93,10 @@ class AssignmentScheduleForm(FlaskForm):
                               validators=[Optional(), NumberRange(min=0, max=365)])
     is_mandatory = BooleanField("Mandatory (reminders are sent even to people who opted out of optional mail)")
     submit = SubmitField("Save changes")
+
+
+class RosterConfirmForm(FlaskForm):
+    """Import the valid rows of a preview; ``plan`` is the digest of the plan the page showed."""
+
+    plan = HiddenField(validators=[DataRequired(), Length(min=32, max=32)])
+    submit = SubmitField("Import")

@@ -7,7 +7,11 @@ Rules:
 * Columns: name (or first name + last name), email, role, team, profession, job title.
 * A cell that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, tab or
   line break) is refused: these are names, never formulas, and nothing of the row is stored.
-* A file with any error imports nothing; the manager fixes the rows and uploads again.
+* The preview shows every row with what will happen to it: will add, will update, no change, or
+  the error in plain words. Rows with errors are skipped; the manager imports the valid rows on
+  request (a second, confirming POST) or fixes the file and uploads it again.
+* The preview is kept on the server (``RosterImport``), never sent back by the browser; the
+  confirming POST names the plan it saw (a digest), and is refused if the staff list changed since.
 * Applying is idempotent: people already in the organisation with the same team and job title
   are "no change", so importing the same file twice changes nothing the second time. Roles of
   existing members and leavers (deactivated members) are never changed by an import.
@@ -37,7 +41,13 @@ from lms.users.models import PROFESSIONS, User
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
 COLUMNS = {"name", "first name", "last name", "email", "role", "team", "profession", "job title"}
-_PROFESSION_LOOKUP = {**{k: k for k in PROFESSIONS}, **{v.casefold(): k for k, v in PROFESSIONS.items()}}
+# Codes, labels and the abbreviations people write in a staff list.
+_PROFESSION_ALIASES = {"md": "physician_md", "physician md": "physician_md", "do": "physician_do",
+                       "physician do": "physician_do", "rn": "nurse", "registered nurse": "nurse",
+                       "np": "nurse_practitioner", "pharmd": "pharmacist", "pharmacy tech": "pharmacy_technician",
+                       "pa": "physician_assistant", "pa-c": "physician_assistant", "other": "other", "staff": "other"}
+_PROFESSION_LOOKUP = {**{k: k for k in PROFESSIONS}, **{v.casefold(): k for k, v in PROFESSIONS.items()},
+                      **_PROFESSION_ALIASES}
 
 
 class RosterFileError(RuleViolation, ValueError):
@@ -49,6 +59,8 @@ class RowError:
     line: int
     column: str
     message: str
+    name: str = ""   # what the preview shows of the refused row (never a value that looks like a formula)
+    email: str = ""
 
 
 def _header(name: str) -> str:
@@ -95,7 +107,7 @@ def parse(data: bytes) -> tuple[list[dict], list[RowError]]:
                                       "nothing was imported.")
             raw = {n: (cells[i].strip() if i < len(cells) else "") for i, n in enumerate(names) if n in COLUMNS}
             row, problems = _row(index, raw, seen)
-            errors.extend(problems)
+            errors.extend(_shown(p, raw) for p in problems)
             if row is not None:
                 rows.append(row)
     except csv.Error as exc:
@@ -103,6 +115,19 @@ def parse(data: bytes) -> tuple[list[dict], list[RowError]]:
     if not rows and not errors:
         raise RosterFileError("The file has a header but no people.")
     return rows, errors
+
+
+def _safe(value: str) -> str:
+    return "" if value.startswith(FORMULA_PREFIXES) else value[:120]
+
+
+def _shown(problem: RowError, raw: dict) -> RowError:
+    name = raw.get("name") or " ".join(v for v in (raw.get("first name", ""), raw.get("last name", "")) if v)
+    return RowError(problem.line, problem.column, problem.message, name=_safe(name), email=_safe(raw.get("email", "")))
+
+
+ROLE_WORDS = " or ".join([", ".join(list(ROLES.values())[:-1]), list(ROLES.values())[-1]])
+PROFESSION_WORDS = "; ".join(PROFESSIONS.values())
 
 
 def _row(line: int, raw: dict, seen: dict[str, int]) -> tuple[dict | None, list[RowError]]:
@@ -124,7 +149,8 @@ def _row(line: int, raw: dict, seen: dict[str, int]) -> tuple[dict | None, list[
     try:
         email = normalise_email(validate_email(email, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        problems.append(RowError(line, "email", f"{email or '(empty)'} is not a valid email address: {exc}"))
+        problems.append(RowError(line, "email", f"“{_safe(email)}” is not a valid email address: {exc}" if email
+                                 else "is missing"))
         email = ""
     if email:
         if email in seen:
@@ -133,11 +159,12 @@ def _row(line: int, raw: dict, seen: dict[str, int]) -> tuple[dict | None, list[
             seen[email] = line
     role = (raw.get("role") or "member").casefold()
     if role not in ROLES:
-        problems.append(RowError(line, "role", f"must be one of {', '.join(ROLES)}"))
+        problems.append(RowError(line, "role", f"“{_safe(raw.get('role', ''))}” is not a role here: write {ROLE_WORDS}"))
     profession_text = raw.get("profession") or "other"
     profession = _PROFESSION_LOOKUP.get(profession_text.casefold())
     if profession is None:
-        problems.append(RowError(line, "profession", f"must be one of {', '.join(PROFESSIONS)}"))
+        problems.append(RowError(line, "profession", f"“{_safe(profession_text)}” is not a profession we know: "
+                                                     f"write one of {PROFESSION_WORDS}"))
     team, job_title = raw.get("team", ""), raw.get("job title", "")
     if len(team) > 120:
         problems.append(RowError(line, "team", "is longer than 120 characters"))
@@ -194,6 +221,30 @@ def plan(org: Organisation, rows: list[dict]) -> list[dict]:
     return actions
 
 
+def plan_digest(actions: list[dict]) -> str:
+    """A short digest of a plan: the confirming POST names the plan the manager saw."""
+    import json
+
+    shown = [(a["line"], a["email"], a["action"], a["changes"]) for a in actions]
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def error_lines(imp: RosterImport) -> dict[int, dict]:
+    """The refused rows of an import, by line: what the preview shows of each and its reasons."""
+    lines: dict[int, dict] = {}
+    for e in imp.errors or []:
+        entry = lines.setdefault(e["line"], {"line": e["line"], "name": e.get("name", ""), "email": e.get("email", ""),
+                                             "problems": []})
+        entry["problems"].append(f"{e['column'].capitalize()} {e['message']}")
+    return lines
+
+
+def preview_rows(actions: list[dict], imp: RosterImport) -> list[dict]:
+    """Every row of the file in order: the planned ones with their action, the refused ones with their reasons."""
+    refused = [{**entry, "action": "error", "changes": []} for entry in error_lines(imp).values()]
+    return sorted(list(actions) + refused, key=lambda row: row["line"])
+
+
 def summarise(actions: list[dict]) -> dict[str, int]:
     counts = {k: 0 for k in ("create", "add", "update", "none", "leaver")}
     for a in actions:
@@ -216,17 +267,22 @@ class RosterNotReady(ValueError):
     pass
 
 
-def apply(actor: User, imp: RosterImport, *, now: datetime) -> dict:
-    """Apply a previewed import in the caller's transaction: every row or none.
+def apply(actor: User, imp: RosterImport, *, now: datetime, seen: str | None = None) -> dict:
+    """Apply the valid rows of a previewed import in the caller's transaction (rows with errors are skipped).
 
-    Returns the summary, including the ids of people to email (after the commit).
+    ``seen`` is the digest of the plan the manager confirmed; when given and the plan is no longer
+    the same (the staff list changed since the preview), nothing is applied. Returns the summary,
+    including the ids of people to email (after the commit).
     """
     if imp.status != "preview":
         raise RosterNotReady("This import was already applied or discarded. Upload the file again.")
-    if imp.errors:
-        raise RosterNotReady("Fix the rows with errors and upload the file again: nothing was imported.")
+    if not imp.rows:
+        raise RosterNotReady("No row of this file can be imported: fix the rows with errors and upload it again.")
     org = db.session.get(Organisation, imp.org_id)
     actions = plan(org, imp.rows)
+    if seen is not None and seen != plan_digest(actions):
+        raise RosterNotReady("The staff list changed since this preview was made: check the preview again, "
+                             "then confirm. Nothing was imported.")
     teams = {t.name.casefold(): t for t in db.session.scalars(select(Team).where(Team.org_id == org.id))}
     users = _users_by_email([a["email"] for a in actions if a["action"] != "create"])
     members = {m.user_id: m for m in db.session.scalars(select(Membership).where(Membership.org_id == org.id))}
@@ -265,6 +321,7 @@ def apply(actor: User, imp: RosterImport, *, now: datetime) -> dict:
             db.session.add(TeamMember(team_id=team.id, membership_id=m.id))
     db.session.flush()
     counts = summarise(actions)
+    counts["skipped"] = len(error_lines(imp))
     imp.status, imp.applied_at = "applied", now
     imp.summary = {**counts, "created_user_ids": [u.id for u in created], "added_user_ids": [u.id for u in added]}
     caching.bump_training([org.id])

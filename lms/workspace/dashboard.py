@@ -30,11 +30,16 @@ LIST_LIMIT = 8
 
 @dataclass(frozen=True)
 class Unclaimed:
-    course_id: int
+    activity_id: int
     title: str
     completed_at: datetime
     deadline: date | None  # credit can be claimed until the activity expires
-    credit: str  # "1.5 AMA PRA Category 1 Credit™" (the largest designation)
+    credit: str  # "up to 1.5 credits" (the largest designation, or what the attendance earned)
+    kind: str = "course"  # or "meeting": a live activity attended
+
+    @property
+    def course_id(self) -> int:
+        return self.activity_id
 
 
 def unclaimed_credit(user_id: int, today: date) -> list[Unclaimed]:
@@ -61,6 +66,41 @@ def unclaimed_credit(user_id: int, today: date) -> list[Unclaimed]:
                        f"up to {fmt(top)} credit{'s' if top != 1 else ''}" + (f" ({n} credit types)" if n > 1 else ""))
              for cid, title, completed, expires, top, n in rows if expires is None or expires >= today]
     return sorted(items, key=lambda u: (u.deadline or date.max, u.title))
+
+
+LIVE_LOOK_BACK = timedelta(days=365)
+LIVE_CANDIDATES = 10
+
+
+def unclaimed_live_credit(user_id: int, now: datetime) -> list[Unclaimed]:
+    """Live activities (accredited meetings) the learner attended long enough for credit and has not claimed.
+
+    One query finds the ended, accredited meetings of the past year with the learner's attendance on
+    record and no claim; the credits contract (``lms.activities.participation``) then decides, for
+    those few, whether the credible minutes earn credit and how much."""
+    from lms import activities
+    from lms.credits.services import fmt
+    from meetings.models import AttendanceInterval
+
+    attended = exists().where(AttendanceInterval.meeting_id == Meeting.id, AttendanceInterval.user_id == user_id,
+                              AttendanceInterval.voided_at.is_(None))
+    claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
+                             CreditEntry.activity_kind == "meeting", CreditEntry.activity_id == Meeting.id)
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.category == "education", Meeting.is_accredited.is_(True),
+                              Meeting.cancelled_at.is_(None), Meeting.ends_at >= now - LIVE_LOOK_BACK,
+                              (Meeting.ends_at <= now) | Meeting.ended_at.is_not(None), attended, ~claimed)
+        .order_by(Meeting.ends_at.desc()).limit(LIVE_CANDIDATES)).all()
+    items = []
+    for meeting in meetings:
+        part = activities.participation("meeting", user_id, meeting.id)
+        if part.completed_at is None or part.max_claimable <= 0:
+            continue
+        top = part.max_claimable
+        items.append(Unclaimed(meeting.id, meeting.title, part.completed_at, None,
+                               f"attended {part.minutes_attended} min · up to {fmt(top)} credit{'s' if top != 1 else ''}",
+                               kind="meeting"))
+    return items
 
 
 # --- managers: the practice ---------------------------------------------------------------------
@@ -182,7 +222,7 @@ def _seats(user, role: str):
 
 
 def credit_section(user, now: datetime):
-    todo = unclaimed_credit(user.id, now.date())
+    todo = unclaimed_credit(user.id, now.date()) + unclaimed_live_credit(user.id, now)
     if not todo:
         return None
     return Markup(render_template("workspace/_credit_todo.html", todo=todo, today=now.date()))

@@ -22,7 +22,7 @@ def educator_links(org_id: int) -> list[tuple[str, str]]:
     return [
         ("Activities, claims and certificates", url_for("workspace.activities", org_id=org_id)),
         ("Course authoring", url_for("courses.manage", org_id=org_id)),
-        ("Certificate templates", url_for("certificates.templates", org_id=org_id)),
+        ("Certificate design", url_for("certificates.templates", org_id=org_id)),
         ("Schedule a meeting", url_for("meetings.new", org_id=org_id)),
     ]
 

@@ -34,3 +34,9 @@ def qr_codes(data: bytes) -> list[str]:
         found += [r.text for r in zxingcpp.read_barcodes(image)]
     document.close()
     return found
+
+
+def text_lines(data: bytes) -> list[str]:
+    """The text of every page, line by line as laid out (a code broken across lines shows here)."""
+    reader = PdfReader(io.BytesIO(data))
+    return [line for page in reader.pages for line in (page.extract_text() or "").splitlines()]

@@ -99,6 +99,8 @@ def test_the_app_role_only_inserts_into_the_ledger_and_the_audit_log(roles_datab
             for statement in ("UPDATE audit_event SET action = 'forged'", "DELETE FROM audit_event",
                               "TRUNCATE audit_event", "UPDATE credit_entry SET amount = 99", "DELETE FROM credit_entry",
                               "TRUNCATE credit_entry", "DELETE FROM course_completion",
+                              "UPDATE certificate_template_version SET css = ''",
+                              "DELETE FROM certificate_template_version", "TRUNCATE certificate_template_version",
                               "ALTER TABLE audit_event DISABLE TRIGGER ALL", "DROP TABLE credit_entry",
                               "DROP TRIGGER audit_event_no_change ON audit_event", "CREATE TABLE extra (id int)"):
                 assert _refused(conn, statement), statement

@@ -45,6 +45,9 @@ MATRIX = {
     "certificates.activate_template": ("POST", "/certificates/templates/{template}/activate", EDUCATOR_POSTS),
     "certificates.preview": ("POST", "/certificates/templates/org/{org}/preview", org_scoped(422, educator=422)),
     "certificates.upload_asset": ("POST", "/certificates/templates/org/{org}/assets", EDUCATOR_POSTS),
+    "certificates.new_design": ("GET", "/certificates/design/org/{org}", EDUCATORS),
+    "certificates.design": ("GET", "/certificates/design/{template}", EDUCATORS),
+    "certificates.design_preview": ("POST", "/certificates/design/org/{org}/preview", org_scoped(422, educator=422)),
 }
 
 

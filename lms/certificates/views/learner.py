@@ -58,11 +58,10 @@ def index():
     return render_template("certificates/index.html", certificates=rows, preparing=being_prepared(current_user.id))
 
 
-CreditEntry_ = aliased(CreditEntry)
-
-
 def being_prepared(learner_id: int) -> list[CreditEntry]:
     """Claims whose credit certificate is not issued yet (a worker is on it, or retrying): one per activity."""
+    # Built here, not at import: aliasing configures every mapper, before other features have loaded theirs.
+    CreditEntry_ = aliased(CreditEntry)  # noqa: N806
     revoked = select(CreditEntry.id).where(CreditEntry.kind == "revocation", CreditEntry.claim_id == CreditEntry_.id)
     issued = select(Certificate.id).where(
         Certificate.learner_id == learner_id, Certificate.kind == "credit",

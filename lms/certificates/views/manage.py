@@ -120,9 +120,11 @@ def _template_form(org, template=None) -> TemplateForm:
             form.signatory_name.data, form.signatory_title.data = version.signatory_name, version.signatory_title
             form.logo_asset_id.data = str(version.logo_asset_id or "")
             form.signature_asset_id.data = str(version.signature_asset_id or "")
+            form.seal_asset_id.data = str(version.seal_asset_id or "")
     assets = db.session.scalars(select(CertificateAsset).where(CertificateAsset.org_id == org.id)
                                 .order_by(CertificateAsset.id.desc())).all()
-    for field, kind in ((form.logo_asset_id, "logo"), (form.signature_asset_id, "signature")):
+    for field, kind in ((form.logo_asset_id, "logo"), (form.signature_asset_id, "signature"),
+                        (form.seal_asset_id, "seal")):
         field.choices = [("", "None")] + [(str(a.id), f"{kind} #{a.id}") for a in assets if a.kind == kind]
     return form
 
@@ -135,7 +137,8 @@ def _data(form: TemplateForm) -> designs.TemplateData:
                                 signatory_name=form.signatory_name.data or "",
                                 signatory_title=form.signatory_title.data or "",
                                 logo_asset_id=asset(form.logo_asset_id.data),
-                                signature_asset_id=asset(form.signature_asset_id.data))
+                                signature_asset_id=asset(form.signature_asset_id.data),
+                                seal_asset_id=asset(form.seal_asset_id.data))
 
 
 @bp.route("/certificates/templates/org/<int:org_id>", methods=["GET", "POST"])
@@ -213,7 +216,9 @@ def activate_template(template_id: int, action: str):
     designs.activate(current_user._get_current_object(), template, active=action == "activate", now=utcnow())
     flash("New certificates use this template." if action == "activate" else "New certificates use the default design.",
           "success")
-    return redirect(url_for("certificates.edit_template", template_id=template.id))
+    latest = template.latest
+    endpoint = "certificates.design" if latest is not None and latest.design else "certificates.edit_template"
+    return redirect(url_for(endpoint, template_id=template.id))
 
 
 @bp.route("/certificates/templates/org/<int:org_id>/preview", methods=["POST"])

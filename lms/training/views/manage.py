@@ -12,7 +12,7 @@ from lms.unit_of_work import discard, refuse
 from lms.forms import choices
 from lms.orgs import services as orgs
 from lms.orgs.forms import ConfirmForm
-from lms.orgs.models import Membership
+from lms.orgs.models import ROLES, Membership
 from lms.permissions import get_in_org_or_404, get_org_or_404
 from lms.training import bp, compliance, roster, services
 from lms.training.forms import (
@@ -21,6 +21,7 @@ from lms.training.forms import (
     AssignmentScheduleForm,
     LeaversForm,
     RecordForm,
+    RosterConfirmForm,
     RosterUploadForm,
 )
 from lms.training.jobs import send_roster_emails
@@ -182,10 +183,12 @@ def roster_preview(org_id: int, import_id: int):
     same_file = db.session.scalar(select(RosterImport).where(
         RosterImport.org_id == org.id, RosterImport.file_sha256 == imp.file_sha256, RosterImport.status == "applied",
         RosterImport.id != imp.id).order_by(RosterImport.id.desc()).limit(1))
-    return render_template("lms/training/roster_preview.html", org=org, imp=imp, actions=actions[:500],
-                           same_file=same_file,
+    confirm_form = RosterConfirmForm(plan=roster.plan_digest(actions))
+    rows = roster.preview_rows(actions, imp) if imp.status == "preview" else []
+    return render_template("lms/training/roster_preview.html", org=org, imp=imp, rows=rows[:500], total=len(rows),
+                           same_file=same_file, refused=len(roster.error_lines(imp)),
                            counts=roster.summarise(actions), not_in_file=not_in_file[:200], leavers_form=LeaversForm(),
-                           confirm_form=ConfirmForm())
+                           confirm_form=confirm_form, discard_form=ConfirmForm(), roles=ROLES, professions=PROFESSIONS)
 
 
 @bp.route("/orgs/<int:org_id>/roster/<int:import_id>/<any(confirm, discard):action>", methods=["POST"])
@@ -193,7 +196,8 @@ def roster_preview(org_id: int, import_id: int):
 def roster_apply(org_id: int, import_id: int, action: str):
     org = get_org_or_404(org_id, "manager")
     imp = get_in_org_or_404(RosterImport, import_id, org)
-    if not ConfirmForm().validate_on_submit():
+    form = RosterConfirmForm() if action == "confirm" else ConfirmForm()
+    if not form.validate_on_submit():
         abort(400)
     if action == "discard":
         if imp.status == "preview":
@@ -201,15 +205,17 @@ def roster_apply(org_id: int, import_id: int, action: str):
         flash("The upload is discarded; nothing was imported.", "info")
         return redirect(url_for("training.roster_upload", org_id=org.id))
     try:
-        summary = roster.apply(current_user._get_current_object(), imp, now=utcnow())
+        summary = roster.apply(current_user._get_current_object(), imp, now=utcnow(), seen=form.plan.data)
     except roster.RosterNotReady as exc:
         return refuse(str(exc), url_for("training.roster_preview", org_id=org.id, import_id=imp.id))
     if summary["create"] or summary["add"]:
         jobs.enqueue(send_roster_emails, imp.id, current_user.id)
     changed = summary["create"] + summary["add"] + summary["update"]
-    flash(f"Imported: {summary['create']} new, {summary['add']} existing accounts added, {summary['update']} "
-          f"updated, {summary['none']} unchanged." if changed else "No changes: everyone in the file is already "
-          "on the staff list as it says.", "success")
+    skipped = f" {summary['skipped']} row{'' if summary['skipped'] == 1 else 's'} with errors skipped." \
+        if summary.get("skipped") else ""
+    flash((f"Imported: {summary['create']} new, {summary['add']} existing accounts added, {summary['update']} "
+           f"updated, {summary['none']} unchanged." if changed else "No changes: everyone in the file is already "
+           "on the staff list as it says.") + skipped, "success")
     return redirect(url_for("orgs.members", org_id=org.id))
 
 

@@ -228,7 +228,8 @@ def test_roster_upload_preview_confirm_and_the_same_file_again(practice, client,
     assert "1 new account" in preview and "No change" in preview
     assert db.session.scalar(select(User).where(User.email == "ana@example.org")) is None  # not before confirming
     imp = db.session.scalar(select(RosterImport).order_by(RosterImport.id.desc()))
-    assert client.post(f"/training/orgs/{org.id}/roster/{imp.id}/confirm").status_code == 302
+    plan = re.search(r'name="plan" type="hidden" value="([0-9a-f]+)"', preview).group(1)
+    assert client.post(f"/training/orgs/{org.id}/roster/{imp.id}/confirm", {"plan": plan}).status_code == 302
     ana = db.session.scalar(select(User).where(User.email == "ana@example.org"))
     assert ana is not None and db.session.scalar(select(Team).where(Team.org_id == org.id, Team.name == "Front office"))
     assert "set your password" in outbox.messages[-1]["Subject"] and outbox.messages[-1]["To"] == "ana@example.org"
@@ -246,7 +247,7 @@ def test_a_non_utf8_file_is_refused_and_nothing_is_stored(practice, client, db):
     assert db.session.scalar(select(func.count()).select_from(RosterImport)) == 0
 
 
-def test_a_file_with_errors_shows_them_by_line_and_cannot_be_confirmed(practice, client, db):
+def test_a_file_with_errors_shows_every_row_and_imports_only_the_valid_ones(practice, client, db):
     org = practice["org"]
     client.login(practice["manager"])
     data = (b"name,email,role\n"
@@ -258,11 +259,17 @@ def test_a_file_with_errors_shows_them_by_line_and_cannot_be_confirmed(practice,
             b"Dup Person,good@example.org,member\n")
     response = _upload(client, org, data)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "5 problems found" in page and "Confirm and import" not in page
+    assert "5 rows with errors" in page and "Import the 1 valid change, skip 5 with errors" in page
+    assert page.count('class="roster-row roster-error"') == 5 and page.count("roster-row roster-create") == 1
+    assert "good@example.org is already on line 2 of this file" in page
     assert "=HYPERLINK" not in page  # the refused value is not echoed back
     imp = db.session.scalar(select(RosterImport).order_by(RosterImport.id.desc()))
-    client.post(f"/training/orgs/{org.id}/roster/{imp.id}/confirm")
+    plan = re.search(r'name="plan" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    assert client.post(f"/training/orgs/{org.id}/roster/{imp.id}/confirm").status_code == 400  # no plan: refused
     assert db.session.scalar(select(User).where(User.email == "good@example.org")) is None
+    assert client.post(f"/training/orgs/{org.id}/roster/{imp.id}/confirm", {"plan": plan}).status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "good@example.org")) is not None
+    assert db.session.scalar(select(User).where(User.email == "c@example.org")) is None
 
 
 def test_add_one_person_by_hand(practice, client, db, outbox):

@@ -146,3 +146,45 @@ def test_the_dashboard_costs_a_bounded_number_of_queries(world, client, app):
     with count_queries(_db.engine) as counted:
         assert client.get("/dashboard").status_code == 200
     assert len(counted) <= 40, counted
+
+
+def test_an_attended_live_activity_with_unclaimed_credit_is_a_to_do_with_a_claim_button(world, client, db):
+    from decimal import Decimal
+
+    from lms.credits import services as credits
+    from meetings.models import AttendanceInterval
+
+    learner = make_member(world["provider"], make_user(first_name="Priya", profession="physician_md")).user
+    absent = make_member(world["provider"], make_user(first_name="Abe", profession="physician_md")).user
+    start = (utcnow() - timedelta(days=2)).replace(microsecond=0)
+    meeting = make_meeting(world["provider"], world["educator"], title="Grand rounds: sepsis update",
+                           category="education", starts_at=start, minutes=60, invitees=[learner, absent],
+                           designations={"ama_pra_1": "1"})
+    db.session.add(AttendanceInterval(meeting_id=meeting.id, user_id=learner.id, joined_at=start,
+                                      left_at=start + timedelta(minutes=60), evidence="host_confirmed",
+                                      source="host"))
+    # Too short to earn credit: no to-do for five minutes.
+    db.session.add(AttendanceInterval(meeting_id=meeting.id, user_id=absent.id, joined_at=start,
+                                      left_at=start + timedelta(minutes=5), evidence="host_confirmed", source="host"))
+    db.session.flush()
+    client.login(learner)
+    html = client.get("/dashboard").get_data(as_text=True)
+    page = text_of(client.get("/dashboard"))
+    assert "Credit to claim" in page and "Grand rounds: sepsis update" in page and "Live activity" in page
+    assert "attended 60 min" in page and "up to 1 credit" in page
+    assert re.search(r'class="btn btn-success" href="/credits/claim/meeting/' + str(meeting.id) + '">Claim credit<', html)
+    assert "Grand rounds" not in text_of(make_client_for(client, absent).get("/dashboard"))
+
+    from meetings.models import MeetingEvaluation
+
+    db.session.add(MeetingEvaluation(meeting_id=meeting.id, user_id=learner.id, change_practice=4, met_objectives=5,
+                                     free_of_bias=5, submitted_at=utcnow()))
+    credits.claim_credit(learner, "meeting", meeting.id, "ama_pra_1", Decimal("1"), now=utcnow(), attested=True)
+    db.session.flush()
+    assert "Grand rounds" not in text_of(client.get("/dashboard"))
+
+
+def make_client_for(client, user):
+    from tests.conftest import Client
+
+    return Client(client.app).login(user)

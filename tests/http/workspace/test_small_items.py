@@ -142,3 +142,18 @@ def test_pages_say_professions_and_credit_types_in_words(db, client):
     assert "Nurse practitioner, Physician (MD)" in html and "physician md" not in html.lower()
     page = re.sub(r"<[^>]+>", " ", client.get(f"/meetings/{meeting.id}").get_data(as_text=True))
     assert "abim_moc" not in page and "ABIM" in page
+
+
+def test_the_claims_page_names_designated_credit_types_in_words(db, client):
+    from decimal import Decimal
+
+    from tests.factories import make_meeting
+
+    org = make_org(kind="provider", is_accredited_provider=True)
+    host = make_member(org, role="educator").user
+    meeting = make_meeting(org, host, category="education", designations={"abim_moc": Decimal("1")})
+    client.login(host)
+    response = client.get(f"/credits/activities/meeting/{meeting.id}/claims")
+    assert response.status_code == 200
+    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    assert "abim_moc" not in page and "ABIM MOC" in page

@@ -125,16 +125,45 @@ def test_existing_member_is_updated_not_duplicated_and_a_leaver_is_left_alone(db
     assert left.deactivated_at is not None
 
 
-def test_a_file_with_errors_imports_nothing(db):
+def test_a_file_with_errors_imports_only_its_valid_rows_when_asked(db):
     org = make_org()
     manager = make_member(org, role="manager").user
     imp = roster.upload(manager, org, "bad.csv", csv_bytes("Ana Lopez,ana@example.org,member,New team,,",
                                                            "=cmd,bad,member,,,"), now=utcnow())
-    assert len(imp.errors) == 2
+    assert len(imp.errors) == 2 and [r["email"] for r in imp.rows] == ["ana@example.org"]
+    assert db.session.scalar(select(User).where(User.email == "ana@example.org")) is None  # not before asked
+    summary = roster.apply(manager, imp, now=utcnow())
+    assert (summary["create"], summary["skipped"]) == (1, 1)
+    assert db.session.scalar(select(User).where(User.email == "ana@example.org")) is not None
+    assert db.session.scalar(select(User).where(User.email == "bad")) is None
+
+
+def test_a_file_with_only_errors_imports_nothing(db):
+    org = make_org()
+    manager = make_member(org, role="manager").user
+    imp = roster.upload(manager, org, "bad.csv", csv_bytes("=cmd,bad,member,,,"), now=utcnow())
     with pytest.raises(roster.RosterNotReady):
         roster.apply(manager, imp, now=utcnow())
-    assert db.session.scalar(select(User).where(User.email == "ana@example.org")) is None
-    assert db.session.scalar(select(Team).where(Team.org_id == org.id)) is None
+
+
+def test_errors_are_in_human_words_never_internal_codes():
+    problems = errors_of(csv_bytes("A One,a@example.org,owner,,,", "B Two,b@example.org,member,,astronaut,",
+                                   "C Three,c@example.org,member,,RN,", "D Four,d@example.org,member,,Physician (DO),"))
+    assert [(line, column) for line, column, _ in problems] == [(2, "role"), (3, "profession")]
+    assert "Member, Educator or Manager" in problems[0][2]
+    assert "Physician (MD)" in problems[1][2] and "physician_md" not in problems[1][2]
+    rows, _ = roster.parse(csv_bytes("C Three,c@example.org,member,,RN,", "D Four,d@example.org,,,Physician (DO),"))
+    assert [r["profession"] for r in rows] == ["nurse", "physician_do"]
+
+
+def test_a_changed_staff_list_refuses_a_stale_confirmation(db):
+    org = make_org()
+    manager = make_member(org, role="manager").user
+    imp = roster.upload(manager, org, "s.csv", csv_bytes("Ana Lopez,ana@example.org,member,,,"), now=utcnow())
+    seen = roster.plan_digest(roster.plan(org, imp.rows))
+    make_member(org, make_user(email="ana@example.org"))  # added by hand after the preview
+    with pytest.raises(roster.RosterNotReady, match="changed since this preview"):
+        roster.apply(manager, imp, now=utcnow(), seen=seen)
 
 
 def test_an_applied_import_cannot_be_applied_twice(db):
