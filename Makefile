@@ -2,12 +2,13 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LRS_VENV := tests/lrs/.venv
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi.py
 
-.PHONY: demo test quick venv lock worker clean serve bench assets conformance
+.PHONY: demo test quick venv lock lrs-lock worker clean serve bench assets conformance
 
-venv: $(VENV)/.installed assets tests/idp/node_modules/.installed
+venv: $(VENV)/.installed assets tests/idp/node_modules/.installed $(LRS_VENV)/.installed
 
 ## Front-end packages served locally (package-lock.json pins them): Swagger UI for /api/v1/docs,
 ## scorm-again for SCORM and EasyMDE (the Markdown editor). npm, never a CDN, never a browser download.
@@ -51,6 +52,23 @@ lock:
 		--no-header --annotation-style line --index-url https://pypi.org/simple \
 		--output-file requirements.lock requirements.txt
 	@echo "requirements.lock regenerated; commit it with requirements.txt"
+
+## Ralph (France Université Numérique's LRS) for the LRS forwarding tests, in a virtualenv of its own:
+## its pins (cachetools, FastAPI, uvicorn…) differ from the app's lock, and it runs as its own process
+## anyway. tests/lrs/requirements.txt pins every package with its hashes (`make lrs-lock` regenerates it).
+$(LRS_VENV)/.installed: tests/lrs/requirements.txt
+	test -x $(LRS_VENV)/bin/python || $(PYTHON) -m venv $(LRS_VENV)
+	$(LRS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LRS_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r tests/lrs/requirements.txt
+	$(LRS_VENV)/bin/python -m pip check
+	touch $@
+
+lrs-lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) --python-platform x86_64-manylinux_2_28 \
+		--no-header --annotation-style line --index-url https://pypi.org/simple \
+		--output-file tests/lrs/requirements.txt tests/lrs/requirements.in
 
 ## The test identity providers: oidc-provider from the npm registry (package-lock.json), and xmlsec1 for SAML.
 tests/idp/node_modules/.installed: tests/idp/package.json tests/idp/package-lock.json
