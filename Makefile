@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LRS_VENV := tests/lrs/.venv
 PYTEST_ARGS ?=
 export FLASK_APP := wsgi.py
 
-.PHONY: demo test quick venv lock worker clean serve bench assets fonts conformance
+.PHONY: demo test quick venv lock lrs-lock worker clean serve bench assets fonts conformance
 
 venv: $(VENV)/.installed assets tests/idp/node_modules/.installed
 
@@ -65,6 +66,23 @@ lock:
 		--output-file requirements.lock requirements.txt
 	@echo "requirements.lock regenerated; commit it with requirements.txt"
 
+## Ralph (France Université Numérique's LRS) for the LRS forwarding tests, in a virtualenv of its own:
+## its pins (cachetools, FastAPI, uvicorn…) differ from the app's lock, and it runs as its own process
+## anyway. tests/lrs/requirements.txt pins every package with its hashes (`make lrs-lock` regenerates it).
+$(LRS_VENV)/.installed: tests/lrs/requirements.txt
+	test -x $(LRS_VENV)/bin/python || $(PYTHON) -m venv $(LRS_VENV)
+	$(LRS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LRS_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r tests/lrs/requirements.txt
+	$(LRS_VENV)/bin/python -m pip check
+	touch $@
+
+lrs-lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) --python-platform x86_64-manylinux_2_28 \
+		--no-header --annotation-style line --index-url https://pypi.org/simple \
+		--output-file tests/lrs/requirements.txt tests/lrs/requirements.in
+
 ## The test identity providers: oidc-provider from the npm registry (package-lock.json), and xmlsec1 for SAML.
 tests/idp/node_modules/.installed: tests/idp/package.json tests/idp/package-lock.json
 	command -v xmlsec1 >/dev/null || (apt-get update -qq && apt-get install -y -qq xmlsec1)
@@ -78,7 +96,7 @@ demo: venv
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite (SQLite unless TEST_DATABASE_URL names PostgreSQL), two processes.
-test: venv
+test: venv $(LRS_VENV)/.installed
 	$(BIN)/python -m pytest -c tests/pytest.ini -n 2 --dist loadfile $(PYTEST_ARGS) tests
 
 ## The quick subset while working, two processes: no browser journeys, workers, drills or heavy checks.

@@ -5,7 +5,7 @@ its xAPI endpoint, key and secret (the secret encrypted at rest with ``lms.secre
 own context). Every statement stored in a registration of that organisation's package lessons (the
 AU's and the LMS's own cmi5 statements) gets an ``XapiForward`` row, and a job queued after the
 request commits sends it with ``PUT statements?statementId=…`` (idempotent, so a retry cannot
-duplicate it). Outbound calls go through the outbound address guard (``lms.outbound``: public
+duplicate it; a 409, a different statement under that id, fails at once). Outbound calls go through the outbound address guard (``lms.outbound``: public
 addresses only, the checked address connected to, no redirects followed). A failed attempt raises,
 so RQ retries it with the jobs' backoff; the row keeps the attempts and the last error.
 """
@@ -148,11 +148,19 @@ def deliver(forward_id: int, *, now: datetime) -> str:
         except (requests.RequestException, OSError) as exc:
             error = f"Connection failed: {type(exc).__name__}"
     forward.last_status_code = code
-    # 409: the LRS holds a statement with this id already (a retry after a lost answer).
-    if code is not None and (200 <= code < 300 or code == 409):
+    # A re-PUT of the statement the LRS already holds (a retry after a lost answer, a duplicate job)
+    # is answered 204 like the first: xAPI 1.0.3 has the LRS compare it with the stored one, and Ralph
+    # does (proven in test_forwarding_ralph.py). 409 means the LRS holds a *different* statement under
+    # this id: not delivered, and no retry can change that, so it fails at once, saying why.
+    if code is not None and 200 <= code < 300:
         forward.status, forward.delivered_at, forward.last_error = "delivered", now, ""
         unit_of_work.commit()
         return "delivered"
+    if code == 409:
+        forward.status = "failed"
+        forward.last_error = "HTTP 409: the LRS holds a different statement with this id."
+        unit_of_work.commit()
+        return "failed"
     forward.last_error = (error or f"HTTP {code}")[:300]
     if forward.attempts >= MAX_ATTEMPTS or lrs is None or not lrs.is_active:
         forward.status = "failed"

@@ -5,6 +5,9 @@ header, and records every request (method, path, query, headers, body) to a JSON
     python lrs_recorder.py RECORD_FILE KEY SECRET   (prints the port on its first line)
 
 ``POST /control`` with ``{"fail": n}`` makes the next n statement requests answer 503.
+
+Used only for what the real LRS in the tests (Ralph, test_forwarding_ralph.py) cannot show: the request
+headers as sent, and 503 answers on demand for the retry paths.
 """
 
 from __future__ import annotations

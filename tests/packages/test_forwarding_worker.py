@@ -1,5 +1,7 @@
 """Forwarding through a real ``rq worker`` (Redis, a committed database) to the recording LRS process:
-the first attempt fails, RQ schedules the retry with the jobs' backoff, the next run delivers it."""
+the first attempt fails, RQ schedules the retry with the jobs' backoff, the next run delivers it. The
+recorder, not Ralph: the first attempt needs a 503 on demand, which Ralph cannot be made to answer
+(delivery to Ralph itself is in test_forwarding_ralph.py)."""
 
 from __future__ import annotations
 
