@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from apispec import BasePlugin
-from flask import Flask, abort, g, render_template, request, send_from_directory
+from flask import Flask, abort, current_app, g, render_template, request, send_from_directory
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
@@ -85,8 +85,12 @@ def setup(app: Flask) -> None:
 
     for blp in ALL:
         csrf.exempt(blp)  # bearer tokens, never cookies: nothing for another site to forge
-        limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(blp)
-        limiter.limit(lambda: app.config["API_RATE_LIMIT_PER_IP"], key_func=_ip_key)(blp)
+        # The blueprints are module-level objects shared by every app this process makes: decorating
+        # them again for each app would count every request once per app made (four apps, four hits).
+        if not getattr(blp, "_continuum_rate_limited", False):
+            limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(blp)
+            limiter.limit(lambda: current_app.config["API_RATE_LIMIT_PER_IP"], key_func=_ip_key)(blp)
+            blp._continuum_rate_limited = True
         api.register_blueprint(blp)
     _register_docs(app)
     _register_hooks(app)

@@ -229,3 +229,17 @@ def test_enrol_creates_once(api, db, learner):
     archived.archived_at = utcnow()
     db.session.flush()
     assert_problem(client.post(f"/api/v1/activities/{archived.id}/enrolment"), 404)
+
+
+def test_a_request_counts_once_however_many_apps_the_process_made(app, api, db, learner, tmp_path):
+    """The API's blueprints are shared module objects: making another app must not add its limits again."""
+    from lms import create_app
+    from tests.conftest import base_config
+
+    for n in range(2):
+        create_app(base_config(tmp_path / f"other{n}", f"sqlite:///{tmp_path}/other{n}.db"))
+    client = api(personal_token(learner))
+    first, second = client.get("/api/v1/orgs"), client.get("/api/v1/orgs")
+    limit = int(first.headers["RateLimit-Limit"])
+    assert int(first.headers["RateLimit-Remaining"]) == limit - 1
+    assert int(second.headers["RateLimit-Remaining"]) == limit - 2
