@@ -102,7 +102,9 @@ def test_educator_publishes_and_clinician_completes(page: Page, page_log, provid
     page.get_by_label("New lesson title").fill("Opioid basics")
     page.get_by_label("Kind").select_option("text")
     page.get_by_role("button", name="Add lesson").click()
-    # The Markdown editor's text box (EasyMDE) carries the field's label; the plain textarea is hidden behind it.
+    # The Markdown editor's text box (EasyMDE) carries the field's label; the plain textarea is hidden behind it
+    # once the editor has started (its toolbar shows), which a busy machine may take a moment to do.
+    expect(page.get_by_role("toolbar", name=re.compile("^Formatting"))).to_be_visible()
     page.get_by_role("textbox", name="Text (Markdown)").fill("## Start low, go slow\n\nUse the **lowest effective dose**.")
     page.get_by_role("button", name="Save lesson").click()
     expect(page.get_by_role("status").filter(has_text="Lesson saved.")).to_be_visible()
