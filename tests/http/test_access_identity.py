@@ -49,6 +49,7 @@ def world(db):
     return people, {"org": org.id, "passkey": passkey.id, "token": row.id}
 
 
+@pytest.mark.slow  # every route for every role: the whole matrix runs in `make test`, not `make quick`
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_access(endpoint, role, world, make_client):

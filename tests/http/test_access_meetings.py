@@ -69,6 +69,7 @@ def world(db):
     return people, {"org": org.id, "meeting": meeting.id, "item": item.id, "interval": interval.id}
 
 
+@pytest.mark.slow  # every route for every role: the whole matrix runs in `make test`, not `make quick`
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_access(endpoint, role, world, make_client):

@@ -57,6 +57,7 @@ def world(db, tmp_path):
     return people, ids
 
 
+@pytest.mark.slow  # every route for every role: the whole matrix runs in `make test`, not `make quick`
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_access(endpoint, role, world, make_client):

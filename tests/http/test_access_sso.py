@@ -38,6 +38,7 @@ def world(db):
     return people, {"org": org.id, "session": row.id, "other_user": someone.id, "connection": conn.id}
 
 
+@pytest.mark.slow  # every route for every role: the whole matrix runs in `make test`, not `make quick`
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_access(endpoint, role, world, make_client):
