@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from courses.uploads import UploadRefused, spool, stored_path, upload_dir
@@ -120,9 +119,8 @@ def check_language(language: str) -> str:
     return language
 
 
-@lru_cache(maxsize=256)
 def transcript(stored_name: str) -> tuple[Cue, ...]:
-    """The cues of a stored captions file (stored files never change, so this is kept); () if unreadable."""
+    """The cues of a stored captions file (at most ``MAX_CAPTION_BYTES``, read when shown); () if unreadable."""
     try:
         path: Path = stored_path(stored_name)
         return tuple(parse_vtt(path.read_bytes()))

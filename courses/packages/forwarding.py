@@ -154,20 +154,15 @@ def deliver(forward_id: int, *, now: datetime) -> str:
     # this id: not delivered, and no retry can change that, so it fails at once, saying why.
     if code is not None and 200 <= code < 300:
         forward.status, forward.delivered_at, forward.last_error = "delivered", now, ""
-        unit_of_work.commit()
-        return "delivered"
-    if code == 409:
+    elif code == 409:
         forward.status = "failed"
         forward.last_error = "HTTP 409: the LRS holds a different statement with this id."
-        unit_of_work.commit()
-        return "failed"
-    forward.last_error = (error or f"HTTP {code}")[:300]
-    if forward.attempts >= MAX_ATTEMPTS or lrs is None or not lrs.is_active:
-        forward.status = "failed"
-        unit_of_work.commit()
-        return "failed"
-    unit_of_work.commit()  # kept before the job raises (its own transaction is rolled back)
-    return "retry"
+    else:
+        forward.last_error = (error or f"HTTP {code}")[:300]
+        if forward.attempts >= MAX_ATTEMPTS or lrs is None or not lrs.is_active:
+            forward.status = "failed"
+    unit_of_work.commit()  # the job's one commit, kept before it raises for a retry
+    return forward.status if forward.status in ("delivered", "failed") else "retry"
 
 
 def retry_pending(*, now: datetime) -> dict[str, int]:

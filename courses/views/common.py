@@ -7,13 +7,33 @@ from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
 from courses import workflow
+from courses.access import can_author
 from courses.authoring import CourseError, PublishRefused
 from courses.forms import ConfirmForm
 from courses.models import Course
-from courses.services import LearningError, load_version
+from courses.services import LearningError, enrolment_for, load_version
+from courses.uploads import stored_path
 from lms.extensions import db
 from lms.unit_of_work import refuse, rollback
 from lms.types import utcnow
+
+
+def lesson_upload_path(course: Course, lesson, stored_name: str):
+    """The stored file of one of ``lesson``'s uploads, for the course's authors and the learners of the
+    version the lesson belongs to; 404 for anyone else, or when the file is gone."""
+    if lesson.module.version.course_id != course.id:
+        abort(404)
+    if not can_author(current_user, course):
+        enrolment = enrolment_for(current_user, course)
+        if enrolment is None or enrolment.version_id != lesson.version_id:
+            abort(404)
+    try:
+        path = stored_path(stored_name)
+    except FileNotFoundError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    return path
 
 
 def page_number() -> int:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from courses import bp
 from courses import pages, services
-from courses.access import can_author, get_course_or_404
+from courses.access import get_course_or_404
 from courses.captions import lesson_transcript
 from courses.forms import ConfirmForm
 from courses.models import CourseFile
-from courses.uploads import DOCUMENT_TYPES, VIDEO_TYPES, stored_path
+from courses.uploads import DOCUMENT_TYPES, VIDEO_TYPES
+from courses.views.common import lesson_upload_path
 from lms.downloads import send_upload
 from lms.extensions import db
 
@@ -21,18 +22,9 @@ from lms.extensions import db
 def file(course_id: int, file_id: int):
     course = get_course_or_404(course_id)
     f = db.session.get(CourseFile, file_id)
-    if f is None or f.lesson.module.version.course_id != course.id:
+    if f is None:
         abort(404)
-    if not can_author(current_user, course):
-        enrolment = services.enrolment_for(current_user, course)
-        if enrolment is None or enrolment.version_id != f.lesson.version_id:
-            abort(404)
-    try:
-        path = stored_path(f.stored_name)
-    except FileNotFoundError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
+    path = lesson_upload_path(course, f.lesson, f.stored_name)
     is_video = f.kind == "video"
     # Werkzeug answers Range requests (206) when conditional=True, which video seeking needs.
     return send_upload(path, f.original_name, allowed=set(VIDEO_TYPES) | set(DOCUMENT_TYPES),

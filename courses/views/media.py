@@ -4,17 +4,18 @@ the editor's preview (the server's own rendering, so the preview is what learner
 from __future__ import annotations
 
 from flask import abort, jsonify, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 
-from courses import authoring, bp, services
+from courses import authoring, bp
 from courses import content as content_rules
-from courses.access import can_author, get_course_or_404
+from courses.access import get_course_or_404
 from courses.captions import MAX_CAPTION_BYTES, check_language, store_captions
 from courses.forms import CaptionForm, ImageForm, MarkdownPreviewForm
 from courses.models import CourseImage, LessonCaption
 from courses.uploads import IMAGE_TYPES, UploadRefused, max_bytes, store_upload, stored_path
-from courses.views.common import actor, confirm, form_messages, now, run, upload_done, upload_refused, wants_json
+from courses.views.common import (actor, confirm, form_messages, lesson_upload_path, now, run, upload_done,
+                                  upload_refused, wants_json)
 from courses.views.lessons import _lesson_or_404
 from lms.downloads import send_upload
 from lms.extensions import csrf, db
@@ -110,18 +111,9 @@ def captions(course_id: int, caption_id: int):
     """A captions track, for the course's authors and the learners of the version it belongs to."""
     course = get_course_or_404(course_id)
     track = db.session.get(LessonCaption, caption_id)
-    if track is None or track.lesson.module.version.course_id != course.id:
+    if track is None:
         abort(404)
-    if not can_author(current_user, course):
-        enrolment = services.enrolment_for(current_user, course)
-        if enrolment is None or enrolment.version_id != track.lesson.version_id:
-            abort(404)
-    try:
-        path = stored_path(track.stored_name)
-    except FileNotFoundError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
+    path = lesson_upload_path(course, track.lesson, track.stored_name)
     return send_upload(path, f"captions-{track.language}.vtt", allowed={"text/vtt"}, mimetype="text/vtt",
                        attachment=False, conditional=True, max_age=0, cache="private, max-age=0")
 

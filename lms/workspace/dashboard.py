@@ -37,10 +37,6 @@ class Unclaimed:
     credit: str  # "up to 1.5 credits" (the largest designation, or what the attendance earned)
     kind: str = "course"  # or "meeting": a live activity attended
 
-    @property
-    def course_id(self) -> int:
-        return self.activity_id
-
 
 def unclaimed_credit(user_id: int, today: date) -> list[Unclaimed]:
     """Courses the learner completed whose credit they have not claimed, the nearest deadline first.
