@@ -91,13 +91,33 @@ def _init_database(app: Flask) -> None:
                 # is locked" when another writer got there first (SQLite cannot wait for the
                 # upgrade). Writes therefore take the write lock up front and wait their turn
                 # (busy_timeout); reads stay deferred so they run side by side.
+                if _writing_apart():
+                    # Bookkeeping after a page's commit (lms.unit_of_work.write_apart) waits
+                    # for the write lock a moment at most, then gives way to real work.
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={APART_WAIT_MS}")
+                    try:
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    finally:
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout)}")
+                    return
                 connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+APART_WAIT_MS = 50
 
 
 def _may_write() -> bool:
     from flask import has_request_context, request
 
     return not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def _writing_apart() -> bool:
+    from flask import has_request_context
+
+    from lms.unit_of_work import writing_apart
+
+    return has_request_context() and writing_apart()
 
 
 def _init_login(app: Flask) -> None:

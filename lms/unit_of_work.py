@@ -8,6 +8,11 @@ to ``after_commit`` and runs after the commit, never after a rollback.
 
 A view that must keep its writes while answering with an error (a failed sign-in that
 counts against the account) calls ``keep_on_error()``.
+
+Bookkeeping a reader causes (a session's last-seen time) is not part of the request's work: it
+is handed to ``write_apart`` and written after the commit in its own short transaction, so a
+page view stays a read (on SQLite a read that turns into a write fails at once when another
+writer got there first), and a busy database skips it rather than failing the page.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 from typing import Callable
 
 from flask import Flask, Response, g
+
+from sqlalchemy.exc import OperationalError
 
 from lms.extensions import db
 
@@ -37,6 +44,30 @@ def commit() -> None:
         func, args, kwargs = pending.pop(0)
         func(*args, **kwargs)
         pending.extend(g.pop("_after_commit", []))  # a callback may schedule more
+
+
+def write_apart(func: Callable, *args) -> None:
+    """After this request's commit, run ``func(*args)`` in a transaction of its own.
+
+    For bookkeeping only: if the database is busy the write is dropped (the next request tries
+    again), and the request's answer never depends on it.
+    """
+    after_commit(_write_apart, func, args)
+
+
+def _write_apart(func: Callable, args: tuple) -> None:
+    g._writing_apart = True  # the SQLite begin hook takes the write lock, waiting only briefly
+    try:
+        func(*args)
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+    finally:
+        g.pop("_writing_apart", None)
+
+
+def writing_apart() -> bool:
+    return bool(g.get("_writing_apart"))
 
 
 def rollback() -> None:

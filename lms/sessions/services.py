@@ -19,6 +19,7 @@ from lms.extensions import db
 from lms.orgs.models import Membership, Organisation
 from lms.permissions import keep_seats
 from lms.sessions.models import UserSession
+from lms.unit_of_work import write_apart
 from lms.users.models import User
 
 # ``last_seen_at`` is written at most this often per session: one UPDATE a minute, not one a request.
@@ -79,10 +80,16 @@ def load_session(value: str | None, *, now: datetime, ip: str | None = None) -> 
         return None
     keep_seats(user.id, [r[2:] for r in rows])
     if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-        if ip:
-            row.ip = ip[:45]
+        # Written after the page's commit, in its own transaction: a page view stays a read.
+        write_apart(_touch, row.id, now, ip)
     return user, row
+
+
+def _touch(session_id: int, now: datetime, ip: str | None) -> None:
+    values = {"last_seen_at": now, **({"ip": ip[:45]} if ip else {})}
+    db.session.execute(update(UserSession)
+                       .where(UserSession.id == session_id, UserSession.last_seen_at <= now - TOUCH_EVERY)
+                       .values(**values).execution_options(synchronize_session=False))
 
 
 def active_sessions(user: User) -> list[UserSession]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -116,6 +117,74 @@ def test_last_seen_is_written_at_most_once_a_minute(make_client, db):
         browser.get("/profile", environ_base={"REMOTE_ADDR": "198.51.100.9"})
     db.session.refresh(row)
     assert row.last_seen_at > first_seen and row.ip == "198.51.100.9"
+
+
+def test_the_last_seen_write_comes_after_the_page_has_committed(make_client, db):
+    """A page view stays a read: the last-seen UPDATE runs in its own transaction after the commit."""
+    from sqlalchemy import event
+
+    from lms.types import utcnow
+
+    user = make_user()
+    browser = _sign_in(make_client(), user, FIREFOX)
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper() + " " + " ".join(statement.split()[1:3]))
+
+    connection = db.session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        with time_machine.travel(utcnow() + timedelta(minutes=2)):
+            assert browser.get("/profile").status_code == 200
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    touch = next(i for i, s in enumerate(statements) if s.startswith("UPDATE user_session"))
+    page_commit = next(i for i, s in enumerate(statements) if s.startswith("RELEASE SAVEPOINT"))
+    assert page_commit < touch, statements
+    assert not any(s.startswith(("UPDATE", "INSERT", "DELETE")) for s in statements[:page_commit]), statements
+
+
+@pytest.mark.slow
+def test_a_busy_sqlite_database_skips_the_last_seen_write_and_the_page_still_answers(tmp_path):
+    """Bookkeeping gives way: with another writer holding SQLite's lock, the page answers 200 and
+    the last-seen time is written by a later request instead (before, the page failed with 503)."""
+    import sqlite3
+
+    from lms import create_app
+    from lms.extensions import db as _db
+    from lms.sessions.models import UserSession
+    from lms.types import utcnow
+    from tests.conftest import base_config, upgrade_database
+
+    path = tmp_path / "busy.db"
+    app = create_app(base_config(tmp_path, f"sqlite:///{path}")
+                     | {"TESTING": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                        "SQLITE_BUSY_TIMEOUT_MS": 300})
+    upgrade_database(app)
+    with app.app_context():
+        email = make_user().email
+        _db.session.commit()
+    browser = app.test_client()
+    assert browser.post("/auth/login", data={"email": email, "password": PASSWORD}).status_code == 302
+
+    def last_seen():
+        with app.app_context():
+            return _db.session.scalar(select(UserSession.last_seen_at))
+
+    first_seen = last_seen()
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        outsider = sqlite3.connect(path, isolation_level=None)
+        outsider.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        try:
+            response = browser.get("/profile")
+        finally:
+            outsider.execute("ROLLBACK")
+            outsider.close()
+        assert response.status_code == 200
+        assert last_seen() == first_seen
+        assert browser.get("/profile").status_code == 200
+    assert last_seen() > first_seen
 
 
 def test_sign_in_history_records_success_and_failure_with_method(client, db):
