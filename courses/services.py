@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -409,22 +410,28 @@ class DashboardRow:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def dashboard_for(user, now: datetime) -> dict:
-    """In progress, completed, assigned (with due dates) and expiring soon, in one query (the lesson
-    counts of the current round are correlated subqueries)."""
+@cache
+def _dashboard_statement():
+    """The learner's enrolments with the lesson counts of the current round (correlated subqueries),
+    built once: every dashboard runs it."""
     done = (select(func.count()).select_from(LessonProgress)
             .where(LessonProgress.enrolment_id == Enrolment.id, LessonProgress.round == Enrolment.round,
                    LessonProgress.completed_at.is_not(None))
             .correlate(Enrolment).scalar_subquery())
     total = (select(func.count()).select_from(Lesson).where(Lesson.version_id == Enrolment.version_id)
              .correlate(Enrolment).scalar_subquery())
+    return (select(Enrolment.course_id, CourseVersion.title, Enrolment.completed_at, Enrolment.due_on,
+                   CourseVersion.expires_on, Enrolment.assigned_by_id, done, total)
+            .join(CourseVersion, CourseVersion.id == Enrolment.version_id)
+            .where(Enrolment.user_id == bindparam("user_id"))
+            .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc()))
+
+
+def dashboard_for(user, now: datetime) -> dict:
+    """In progress, completed, assigned (with due dates) and expiring soon, in one query."""
     rows = [DashboardRow(BoardEntry(course_id, title, completed_at, due_on, expires_on, assigned_by_id), d, t)
             for course_id, title, completed_at, due_on, expires_on, assigned_by_id, d, t in db.session.execute(
-                select(Enrolment.course_id, CourseVersion.title, Enrolment.completed_at, Enrolment.due_on,
-                       CourseVersion.expires_on, Enrolment.assigned_by_id, done, total)
-                .join(CourseVersion, CourseVersion.id == Enrolment.version_id)
-                .where(Enrolment.user_id == user.id)
-                .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc()))]
+                _dashboard_statement(), {"user_id": user.id})]
     today = now.date()
     soon = today + timedelta(days=EXPIRING_SOON_DAYS)
     open_rows = [r for r in rows if r.enrolment.completed_at is None]

@@ -11,8 +11,9 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from lms.audit.models import AuditEvent
 from lms.extensions import db
@@ -58,21 +59,28 @@ def parse_cookie_id(value: str | None) -> tuple[int, str, str] | None:
     return int(parts[0]), parts[1], parts[2]
 
 
+@cache
+def _session_statement():
+    """One statement, as the login's user load is without sessions: the session row, its user and the
+    user's active memberships (kept as the request's seats on a GET, see lms.permissions).
+
+    Every request runs it, so it is built once and executed with parameters (building a select()
+    costs more Python than PostgreSQL spends running this one)."""
+    return (select(UserSession, User, Membership.id, Membership.org_id, Membership.role, Organisation.name)
+            .join(User, User.id == UserSession.user_id)
+            .outerjoin(Membership, (Membership.user_id == User.id) & Membership.deactivated_at.is_(None))
+            .outerjoin(Organisation, Organisation.id == Membership.org_id)
+            .where(UserSession.token_hash == bindparam("token_hash"), UserSession.user_id == bindparam("user_id"),
+                   UserSession.ended_at.is_(None)))
+
+
 def load_session(value: str | None, *, now: datetime, ip: str | None = None) -> tuple[User, UserSession] | None:
     """The user and open session a cookie value names, or None (ended, rotated nonce, disabled)."""
     parsed = parse_cookie_id(value)
     if parsed is None:
         return None
     user_id, nonce, token = parsed
-    # One statement, as the login's user load is without sessions: the session row, its user and
-    # the user's active memberships (kept as the request's seats on a GET, see lms.permissions).
-    rows = db.session.execute(
-        select(UserSession, User, Membership.id, Membership.org_id, Membership.role, Organisation.name)
-        .join(User, User.id == UserSession.user_id)
-        .outerjoin(Membership, (Membership.user_id == User.id) & Membership.deactivated_at.is_(None))
-        .outerjoin(Organisation, Organisation.id == Membership.org_id)
-        .where(UserSession.token_hash == _hash(token), UserSession.user_id == user_id,
-               UserSession.ended_at.is_(None))).all()
+    rows = db.session.execute(_session_statement(), {"token_hash": _hash(token), "user_id": user_id}).all()
     if not rows:
         return None
     row, user = rows[0][0], rows[0][1]

@@ -14,7 +14,7 @@ from functools import cache
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Date, case, literal_column, null, select, union_all
+from sqlalchemy import Date, bindparam, case, literal_column, null, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from courses.models import Course, CourseCompletion, CourseVersion
@@ -126,17 +126,12 @@ def load_assignments(org_ids) -> list[Assignment]:
 
 
 @cache
-def _aliases():
-    """Built once (on first use, when every mapper is configured): an ``aliased()`` made per call
-    costs more Python than the query it is for."""
-    return aliased(CourseVersion), aliased(CourseVersion), aliased(User)
-
-
-def load_requirements(org_ids) -> list[Requirement]:
-    """The organisations' current assignments with their titles and targets, in one query."""
-    current, draft, person = _aliases()
+def _requirements_statement():
+    """Built once (every dashboard and compliance page runs it; building it costs more Python than
+    running it): current assignments of the organisations ``org_ids`` with titles and targets."""
+    current, draft, person = aliased(CourseVersion), aliased(CourseVersion), aliased(User)
     a = Assignment
-    rows = db.session.execute(
+    return (
         select(a.id, a.org_id, a.item_kind, a.course_id, a.meeting_id, a.target_kind, a.target_user_id,
                a.target_team_id, a.target_job_title, a.due_on, a.recurrence_months, a.recurrence_basis,
                a.grace_days, a.is_mandatory, a.created_at, a.created_by_id,
@@ -147,7 +142,12 @@ def load_requirements(org_ids) -> list[Requirement]:
         .outerjoin(Meeting, Meeting.id == a.meeting_id)
         .outerjoin(Team, Team.id == a.target_team_id)
         .outerjoin(person, person.id == a.target_user_id)
-        .where(a.org_id.in_(list(org_ids)), a.removed_at.is_(None)).order_by(a.id))
+        .where(a.org_id.in_(bindparam("org_ids", expanding=True)), a.removed_at.is_(None)).order_by(a.id))
+
+
+def load_requirements(org_ids) -> list[Requirement]:
+    """The organisations' current assignments with their titles and targets, in one query."""
+    rows = db.session.execute(_requirements_statement(), {"org_ids": list(org_ids)})
     found = []
     for (*cols, current_title, draft_title, meeting_title, team_name, first, last, email) in rows:
         kind, course_id = cols[2], cols[3]
@@ -188,17 +188,44 @@ def load_people(org: Organisation, *, include_leavers: bool = False) -> list[Per
     return _people(db.session.execute(query).all(), team_rows)
 
 
+@cache
+def _user_people_statement():
+    return (select(*_PERSON_COLUMNS, Team.id, Team.name).join(User, User.id == Membership.user_id)
+            .outerjoin(TeamMember, TeamMember.membership_id == Membership.id)
+            .outerjoin(Team, Team.id == TeamMember.team_id)
+            .where(Membership.user_id == bindparam("user_id"), Membership.deactivated_at.is_(None))
+            .order_by(Team.name))
+
+
 def load_user_people(user: User) -> list[Person]:
     """The user's active memberships with their teams, as people to evaluate (for their own dashboard),
     in one statement."""
-    rows = db.session.execute(
-        select(*_PERSON_COLUMNS, Team.id, Team.name).join(User, User.id == Membership.user_id)
-        .outerjoin(TeamMember, TeamMember.membership_id == Membership.id)
-        .outerjoin(Team, Team.id == TeamMember.team_id)
-        .where(Membership.user_id == user.id, Membership.deactivated_at.is_(None))
-        .order_by(Team.name)).all()
+    rows = db.session.execute(_user_people_statement(), {"user_id": user.id}).all()
     people = {row[0]: row[:-2] for row in rows}
     return _people(people.values(), [(row[0], row[-2], row[-1]) for row in rows if row[-2] is not None])
+
+
+def _completions_union(user_ids, course_ids, meeting_ids):
+    """One statement (a round trip each costs more than the rows): every completed round counts (a
+    retake renews a recurring assignment), sign-offs, and completions recorded by a manager."""
+    return union_all(
+        select(CourseCompletion.user_id, literal_column("'course'"), CourseCompletion.course_id,
+               CourseCompletion.completed_at, null().cast(Date))
+        .where(CourseCompletion.course_id.in_(course_ids), CourseCompletion.user_id.in_(user_ids)),
+        select(MinutesAcknowledgement.user_id, literal_column("'minutes'"), MinutesAcknowledgement.meeting_id,
+               MinutesAcknowledgement.acknowledged_at, null().cast(Date))
+        .where(MinutesAcknowledgement.meeting_id.in_(meeting_ids), MinutesAcknowledgement.user_id.in_(user_ids)),
+        select(TrainingRecord.user_id, TrainingRecord.item_kind,
+               case((TrainingRecord.item_kind == "course", TrainingRecord.course_id), else_=TrainingRecord.meeting_id),
+               null().cast(CourseCompletion.completed_at.type), TrainingRecord.completed_on)
+        .where(TrainingRecord.voided_at.is_(None), TrainingRecord.user_id.in_(user_ids),
+               TrainingRecord.course_id.in_(course_ids) | TrainingRecord.meeting_id.in_(meeting_ids)))
+
+
+@cache
+def _completions_of_listed_users():
+    """The same statement for a list of user ids (each dashboard), built once."""
+    return _completions_union(*(bindparam(name, expanding=True) for name in ("user_ids", "course_ids", "meeting_ids")))
 
 
 def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[int, str], list[date]]:
@@ -207,29 +234,17 @@ def load_completions(user_filter, assignments: list[Assignment]) -> dict[tuple[i
 
     ``user_filter`` is a list of user ids or a subquery selecting them (one query either way).
     """
-    course_ids = {a.course_id for a in assignments if a.item_kind == "course"}
-    meeting_ids = {a.meeting_id for a in assignments if a.item_kind == "minutes"}
+    course_ids = sorted({a.course_id for a in assignments if a.item_kind == "course"})
+    meeting_ids = sorted({a.meeting_id for a in assignments if a.item_kind == "minutes"})
     done: dict[tuple[int, str], list[date]] = defaultdict(list)
     if not (course_ids or meeting_ids):
         return done
-    # One statement (a round trip each costs more than the rows): every completed round counts (a
-    # retake renews a recurring assignment), sign-offs, and completions recorded by a manager.
-    parts = []
-    if course_ids:
-        parts.append(select(CourseCompletion.user_id, literal_column("'course'"), CourseCompletion.course_id,
-                            CourseCompletion.completed_at, null().cast(Date)).where(
-            CourseCompletion.course_id.in_(course_ids), CourseCompletion.user_id.in_(user_filter)))
-    if meeting_ids:
-        parts.append(select(MinutesAcknowledgement.user_id, literal_column("'minutes'"), MinutesAcknowledgement.meeting_id,
-                            MinutesAcknowledgement.acknowledged_at, null().cast(Date)).where(
-            MinutesAcknowledgement.meeting_id.in_(meeting_ids), MinutesAcknowledgement.user_id.in_(user_filter)))
-    parts.append(select(TrainingRecord.user_id, TrainingRecord.item_kind,
-                        case((TrainingRecord.item_kind == "course", TrainingRecord.course_id),
-                             else_=TrainingRecord.meeting_id),
-                        null().cast(CourseCompletion.completed_at.type), TrainingRecord.completed_on).where(
-        TrainingRecord.voided_at.is_(None), TrainingRecord.user_id.in_(user_filter),
-        TrainingRecord.course_id.in_(course_ids) | TrainingRecord.meeting_id.in_(meeting_ids)))
-    for user_id, kind, item_id, at, on in db.session.execute(union_all(*parts)):
+    if isinstance(user_filter, (list, tuple, set, frozenset)):
+        rows = db.session.execute(_completions_of_listed_users(), {
+            "user_ids": list(user_filter), "course_ids": course_ids, "meeting_ids": meeting_ids})
+    else:
+        rows = db.session.execute(_completions_union(user_filter, course_ids, meeting_ids))
+    for user_id, kind, item_id, at, on in rows:
         done[(user_id, f"{kind}:{item_id}")].append(on if at is None else at.date())
     return done
 

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime, timedelta
 
 from flask import render_template
 from markupsafe import Markup
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 
 from courses.models import Course, CourseCompletion, CourseVersion, CreditDesignation, Enrolment
 from lms.audit.models import AuditEvent
@@ -38,26 +39,30 @@ class Unclaimed:
     kind: str = "course"  # or "meeting": a live activity attended
 
 
-def unclaimed_credit(user_id: int, today: date) -> list[Unclaimed]:
-    """Courses the learner completed whose credit they have not claimed, the nearest deadline first.
-
-    One query: the version they first completed (else the current enrolment's), its designations,
-    and no claim in the ledger for that course."""
+@cache
+def _unclaimed_statement():
+    """Built once (every dashboard runs it): the version each course was first completed in (else the
+    current enrolment's), its designations, and no claim in the ledger for that course."""
+    user_id = bindparam("user_id")
     first_version = (select(CourseCompletion.version_id).where(CourseCompletion.enrolment_id == Enrolment.id)
                      .order_by(CourseCompletion.round).limit(1).correlate(Enrolment).scalar_subquery())
     version_id = func.coalesce(first_version, Enrolment.version_id)
     claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
                              CreditEntry.activity_kind == "course", CreditEntry.activity_id == Enrolment.course_id)
-    rows = db.session.execute(
-        select(Enrolment.course_id, CourseVersion.title, func.min(CourseCompletion.completed_at),
-               CourseVersion.expires_on, func.max(CreditDesignation.max_amount), func.count(CreditDesignation.id))
-        .join(CourseCompletion, CourseCompletion.enrolment_id == Enrolment.id)
-        .join(CourseVersion, CourseVersion.id == version_id)
-        .join(CreditDesignation, CreditDesignation.version_id == CourseVersion.id)
-        .where(Enrolment.user_id == user_id, ~claimed)
-        .group_by(Enrolment.course_id, CourseVersion.title, CourseVersion.expires_on)).all()
+    return (select(Enrolment.course_id, CourseVersion.title, func.min(CourseCompletion.completed_at),
+                   CourseVersion.expires_on, func.max(CreditDesignation.max_amount), func.count(CreditDesignation.id))
+            .join(CourseCompletion, CourseCompletion.enrolment_id == Enrolment.id)
+            .join(CourseVersion, CourseVersion.id == version_id)
+            .join(CreditDesignation, CreditDesignation.version_id == CourseVersion.id)
+            .where(Enrolment.user_id == user_id, ~claimed)
+            .group_by(Enrolment.course_id, CourseVersion.title, CourseVersion.expires_on))
+
+
+def unclaimed_credit(user_id: int, today: date) -> list[Unclaimed]:
+    """Courses the learner completed whose credit they have not claimed, the nearest deadline first (one query)."""
     from lms.credits.services import fmt
 
+    rows = db.session.execute(_unclaimed_statement(), {"user_id": user_id}).all()
     items = [Unclaimed(cid, title, completed, expires,
                        f"up to {fmt(top)} credit{'s' if top != 1 else ''}" + (f" ({n} credit types)" if n > 1 else ""))
              for cid, title, completed, expires, top, n in rows if expires is None or expires >= today]
@@ -68,6 +73,22 @@ LIVE_LOOK_BACK = timedelta(days=365)
 LIVE_CANDIDATES = 10
 
 
+@cache
+def _live_candidates_statement():
+    from meetings.models import AttendanceInterval
+
+    user_id, now = bindparam("user_id"), bindparam("now", type_=Meeting.ends_at.type)
+    attended = exists().where(AttendanceInterval.meeting_id == Meeting.id, AttendanceInterval.user_id == user_id,
+                              AttendanceInterval.voided_at.is_(None))
+    claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
+                             CreditEntry.activity_kind == "meeting", CreditEntry.activity_id == Meeting.id)
+    return (select(Meeting).where(Meeting.category == "education", Meeting.is_accredited.is_(True),
+                                  Meeting.cancelled_at.is_(None),
+                                  Meeting.ends_at >= bindparam("since", type_=Meeting.ends_at.type),
+                                  (Meeting.ends_at <= now) | Meeting.ended_at.is_not(None), attended, ~claimed)
+            .order_by(Meeting.ends_at.desc()).limit(LIVE_CANDIDATES))
+
+
 def unclaimed_live_credit(user_id: int, now: datetime) -> list[Unclaimed]:
     """Live activities (accredited meetings) the learner attended long enough for credit and has not claimed.
 
@@ -76,17 +97,9 @@ def unclaimed_live_credit(user_id: int, now: datetime) -> list[Unclaimed]:
     those few, whether the credible minutes earn credit and how much."""
     from lms import activities
     from lms.credits.services import fmt
-    from meetings.models import AttendanceInterval
 
-    attended = exists().where(AttendanceInterval.meeting_id == Meeting.id, AttendanceInterval.user_id == user_id,
-                              AttendanceInterval.voided_at.is_(None))
-    claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
-                             CreditEntry.activity_kind == "meeting", CreditEntry.activity_id == Meeting.id)
-    meetings = db.session.scalars(
-        select(Meeting).where(Meeting.category == "education", Meeting.is_accredited.is_(True),
-                              Meeting.cancelled_at.is_(None), Meeting.ends_at >= now - LIVE_LOOK_BACK,
-                              (Meeting.ends_at <= now) | Meeting.ended_at.is_not(None), attended, ~claimed)
-        .order_by(Meeting.ends_at.desc()).limit(LIVE_CANDIDATES)).all()
+    meetings = db.session.scalars(_live_candidates_statement(),
+                                  {"user_id": user_id, "now": now, "since": now - LIVE_LOOK_BACK}).all()
     items = []
     for meeting in meetings:
         part = activities.participation("meeting", user_id, meeting.id)
