@@ -26,6 +26,8 @@ def main() -> None:
     parser.add_argument("--page", action="append", dest="pages", default=[],
                         help="only these pages (dashboard, course, transcript, meeting, catalog, compliance)")
     parser.add_argument("--top", type=int, default=25, help="functions to show per page")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
+                        help="order of the cProfile listing (tottime: where the time is spent itself)")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
     parser.add_argument("--filter", default="/(lms|courses|meetings|templates)/",
                         help="only functions whose file matches this regular expression (default: the app's)")
@@ -102,7 +104,7 @@ def main() -> None:
               f"SQL {statistics.mean(sql):.1f} ms mean")
         if profiler:
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.filter, args.top)
+            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.filter, args.top)
             print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
 
 
