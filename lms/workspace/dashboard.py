@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from flask import render_template
 from markupsafe import Markup
-from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy import Date, Integer, and_, bindparam, exists, func, literal_column, null, select, union_all
 
 from courses.models import Course, CourseCompletion, CourseVersion, CreditDesignation, Enrolment
 from lms.audit.models import AuditEvent
@@ -39,77 +39,79 @@ class Unclaimed:
     kind: str = "course"  # or "meeting": a live activity attended
 
 
-@cache
-def _unclaimed_statement():
-    """Built once (every dashboard runs it): the version each course was first completed in (else the
-    current enrolment's), its designations, and no claim in the ledger for that course."""
-    user_id = bindparam("user_id")
-    first_version = (select(CourseCompletion.version_id).where(CourseCompletion.enrolment_id == Enrolment.id)
-                     .order_by(CourseCompletion.round).limit(1).correlate(Enrolment).scalar_subquery())
-    version_id = func.coalesce(first_version, Enrolment.version_id)
-    claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
-                             CreditEntry.activity_kind == "course", CreditEntry.activity_id == Enrolment.course_id)
-    return (select(Enrolment.course_id, CourseVersion.title, func.min(CourseCompletion.completed_at),
-                   CourseVersion.expires_on, func.max(CreditDesignation.max_amount), func.count(CreditDesignation.id))
-            .join(CourseCompletion, CourseCompletion.enrolment_id == Enrolment.id)
-            .join(CourseVersion, CourseVersion.id == version_id)
-            .join(CreditDesignation, CreditDesignation.version_id == CourseVersion.id)
-            .where(Enrolment.user_id == user_id, ~claimed)
-            .group_by(Enrolment.course_id, CourseVersion.title, CourseVersion.expires_on))
-
-
-def unclaimed_credit(user_id: int, today: date) -> list[Unclaimed]:
-    """Courses the learner completed whose credit they have not claimed, the nearest deadline first (one query)."""
-    from lms.credits.services import fmt
-
-    rows = db.session.execute(_unclaimed_statement(), {"user_id": user_id}).all()
-    items = [Unclaimed(cid, title, completed, expires,
-                       f"up to {fmt(top)} credit{'s' if top != 1 else ''}" + (f" ({n} credit types)" if n > 1 else ""))
-             for cid, title, completed, expires, top, n in rows if expires is None or expires >= today]
-    return sorted(items, key=lambda u: (u.deadline or date.max, u.title))
-
-
 LIVE_LOOK_BACK = timedelta(days=365)
 LIVE_CANDIDATES = 10
 
 
 @cache
-def _live_candidates_statement():
+def _credit_to_claim_statement():
+    """Both halves of the credit to claim, in one round trip (built once: every dashboard runs it).
+
+    Courses: those the learner completed, with the version they first completed (else the current
+    enrolment's), its designations, and no claim in the ledger for the course. Live activities: the
+    ended, accredited meetings of the past year with the learner's attendance on record and no claim."""
     from meetings.models import AttendanceInterval
 
-    user_id, now = bindparam("user_id"), bindparam("now", type_=Meeting.ends_at.type)
+    user_id = bindparam("user_id")
+    when = Meeting.ends_at.type
+    first_version = (select(CourseCompletion.version_id).where(CourseCompletion.enrolment_id == Enrolment.id)
+                     .order_by(CourseCompletion.round).limit(1).correlate(Enrolment).scalar_subquery())
+    version_id = func.coalesce(first_version, Enrolment.version_id)
+    course_claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
+                                    CreditEntry.activity_kind == "course",
+                                    CreditEntry.activity_id == Enrolment.course_id)
+    courses = (select(literal_column("'course'").label("kind"), Enrolment.course_id.label("id"), CourseVersion.title,
+                      func.min(CourseCompletion.completed_at).label("completed_at"), CourseVersion.expires_on,
+                      func.max(CreditDesignation.max_amount).label("top"),
+                      func.count(CreditDesignation.id).label("designations"))
+               .join(CourseCompletion, CourseCompletion.enrolment_id == Enrolment.id)
+               .join(CourseVersion, CourseVersion.id == version_id)
+               .join(CreditDesignation, CreditDesignation.version_id == CourseVersion.id)
+               .where(Enrolment.user_id == user_id, ~course_claimed)
+               .group_by(Enrolment.course_id, CourseVersion.title, CourseVersion.expires_on))
     attended = exists().where(AttendanceInterval.meeting_id == Meeting.id, AttendanceInterval.user_id == user_id,
                               AttendanceInterval.voided_at.is_(None))
-    claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
-                             CreditEntry.activity_kind == "meeting", CreditEntry.activity_id == Meeting.id)
-    return (select(Meeting).where(Meeting.category == "education", Meeting.is_accredited.is_(True),
-                                  Meeting.cancelled_at.is_(None),
-                                  Meeting.ends_at >= bindparam("since", type_=Meeting.ends_at.type),
-                                  (Meeting.ends_at <= now) | Meeting.ended_at.is_not(None), attended, ~claimed)
-            .order_by(Meeting.ends_at.desc()).limit(LIVE_CANDIDATES))
+    meeting_claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
+                                     CreditEntry.activity_kind == "meeting", CreditEntry.activity_id == Meeting.id)
+    live = (select(Meeting.id, Meeting.title, Meeting.ends_at)
+            .where(Meeting.category == "education", Meeting.is_accredited.is_(True), Meeting.cancelled_at.is_(None),
+                   Meeting.ends_at >= bindparam("since", type_=when),
+                   (Meeting.ends_at <= bindparam("now", type_=when)) | Meeting.ended_at.is_not(None),
+                   attended, ~meeting_claimed)
+            .order_by(Meeting.ends_at.desc()).limit(LIVE_CANDIDATES).subquery())
+    meetings = select(literal_column("'meeting'"), live.c.id, live.c.title, live.c.ends_at, null().cast(Date),
+                      null().cast(CreditDesignation.max_amount.type), null().cast(Integer))
+    return union_all(courses, meetings)
 
 
-def unclaimed_live_credit(user_id: int, now: datetime) -> list[Unclaimed]:
-    """Live activities (accredited meetings) the learner attended long enough for credit and has not claimed.
+def credit_to_claim(user_id: int, now: datetime) -> list[Unclaimed]:
+    """What the learner can claim: completed courses whose credit they have not claimed (the nearest
+    deadline first), then live activities they attended long enough for credit and have not claimed.
 
-    One query finds the ended, accredited meetings of the past year with the learner's attendance on
-    record and no claim; the credits contract (``lms.activities.participation``) then decides, for
-    those few, whether the credible minutes earn credit and how much."""
+    One query finds both; for the few meetings it finds, the credits contract
+    (``lms.activities.participation``) decides whether the credible minutes earn credit and how much."""
     from lms import activities
     from lms.credits.services import fmt
 
-    meetings = db.session.scalars(_live_candidates_statement(),
-                                  {"user_id": user_id, "now": now, "since": now - LIVE_LOOK_BACK}).all()
-    items = []
-    for meeting in meetings:
-        part = activities.participation("meeting", user_id, meeting.id)
+    today = now.date()
+    courses, live = [], []
+    for kind, activity_id, title, completed, expires, top, n in db.session.execute(
+            _credit_to_claim_statement(), {"user_id": user_id, "now": now, "since": now - LIVE_LOOK_BACK}):
+        if kind == "course":
+            if expires is None or expires >= today:
+                courses.append(Unclaimed(activity_id, title, completed, expires, f"up to {fmt(top)} credit"
+                                         f"{'s' if top != 1 else ''}" + (f" ({n} credit types)" if n > 1 else "")))
+            continue
+        part = activities.participation("meeting", user_id, activity_id)
         if part.completed_at is None or part.max_claimable <= 0:
             continue
         top = part.max_claimable
-        items.append(Unclaimed(meeting.id, meeting.title, part.completed_at, None,
-                               f"attended {part.minutes_attended} min · up to {fmt(top)} credit{'s' if top != 1 else ''}",
-                               kind="meeting"))
-    return items
+        live.append((completed, Unclaimed(activity_id, title, part.completed_at, None,
+                                          f"attended {part.minutes_attended} min · up to {fmt(top)} "
+                                          f"credit{'s' if top != 1 else ''}", kind="meeting")))
+    courses.sort(key=lambda u: (u.deadline or date.max, u.title))
+    live.sort(key=lambda pair: pair[0], reverse=True)  # the most recent meeting first, as before
+    return courses + [u for _, u in live]
 
 
 # --- managers: the practice ---------------------------------------------------------------------
@@ -231,7 +233,7 @@ def _seats(user, role: str):
 
 
 def credit_section(user, now: datetime):
-    todo = unclaimed_credit(user.id, now.date()) + unclaimed_live_credit(user.id, now)
+    todo = credit_to_claim(user.id, now)
     if not todo:
         return None
     return Markup(render_template("workspace/_credit_todo.html", todo=todo, today=now.date()))
