@@ -69,8 +69,9 @@ def _credit_to_claim_statement():
                .join(CreditDesignation, CreditDesignation.version_id == CourseVersion.id)
                .where(Enrolment.user_id == user_id, ~course_claimed)
                .group_by(Enrolment.course_id, CourseVersion.title, CourseVersion.expires_on))
-    attended = exists().where(AttendanceInterval.meeting_id == Meeting.id, AttendanceInterval.user_id == user_id,
-                              AttendanceInterval.voided_at.is_(None))
+    # Driven from the learner's own attendance (an IN list, not EXISTS: SQLite would scan every meeting).
+    attended = Meeting.id.in_(select(AttendanceInterval.meeting_id).where(AttendanceInterval.user_id == user_id,
+                                                                         AttendanceInterval.voided_at.is_(None)))
     meeting_claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
                                      CreditEntry.activity_kind == "meeting", CreditEntry.activity_id == Meeting.id)
     live = (select(Meeting.id, Meeting.title, Meeting.ends_at)
