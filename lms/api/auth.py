@@ -30,7 +30,7 @@ def authenticate_request() -> None:
     if token is None:
         abort(401, "Send a valid, unexpired API token: Authorization: Bearer <token>.")
     g.api_token = token
-    unit_of_work.after_commit(touch, token.id, now)
+    unit_of_work.write_apart(touch, token.id, now)
     g._login_user = token.user  # Flask-Login's current_user for this request only; no session is touched
 
 

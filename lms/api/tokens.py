@@ -115,21 +115,14 @@ def authenticate(secret: str | None, *, now: datetime) -> ApiToken | None:
 
 
 def touch(token_id: int, now: datetime) -> None:
-    """Record when a token was last used: at most once a minute, in its own short transaction after
-    the request's (a read-only request on SQLite must not upgrade its read to a write midway), and
-    best effort: a busy database skips it rather than failing the call."""
+    """Record when a token was last used, at most once a minute. Called through
+    ``unit_of_work.write_apart``: after the request's commit, in its own short transaction, skipped
+    when the database is busy."""
     from sqlalchemy import or_, update
-    from sqlalchemy.exc import OperationalError
 
-    from lms import unit_of_work
-
-    try:
-        db.session.execute(update(ApiToken).where(ApiToken.id == token_id, or_(
-            ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_GRANULARITY)).values(
-            last_used_at=now))
-        unit_of_work.commit()
-    except OperationalError:
-        unit_of_work.rollback()
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id, or_(
+        ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_GRANULARITY)).values(
+        last_used_at=now))
 
 
 def revoke(token: ApiToken, *, actor, now: datetime) -> None:
