@@ -10,9 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.errors import RuleViolation
@@ -424,10 +425,16 @@ def rule_for(requirement: Requirement) -> Rule:
     )
 
 
+@cache
+def _requirements_statement():
+    """Built once: every dashboard runs it."""
+    return (select(Requirement).where(Requirement.learner_id == bindparam("learner_id"))
+            .order_by(Requirement.cycle_end.is_(None), Requirement.cycle_end))
+
+
 def requirement_progress(learner_id: int, today: date):
     """Each of the learner's requirements with its progress (two queries in all)."""
-    requirements = db.session.scalars(select(Requirement).where(Requirement.learner_id == learner_id)
-                                      .order_by(Requirement.cycle_end.is_(None), Requirement.cycle_end)).all()
+    requirements = db.session.scalars(_requirements_statement(), {"learner_id": learner_id}).all()
     if not requirements:
         return []
     lines = ledger_lines(transcript(learner_id))

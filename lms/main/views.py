@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from functools import cache
+
 from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, exists, select
 
+from lms.extensions import db
 from lms.main import bp
 from lms.main.dashboard import render_parts
 from lms.permissions import active_memberships
 from lms.types import utcnow
+from lms.users.models import Licence
 
 
 @bp.route("/")
@@ -16,14 +21,22 @@ def index():
     return render_template("lms/main/index.html")
 
 
+@cache
+def _has_licence_statement():
+    return select(exists().where(Licence.user_id == bindparam("user_id")))
+
+
 def _profile_gaps(user) -> list[str]:
+    def no_licence() -> bool:  # one EXISTS, rather than loading the licences as objects
+        return not db.session.scalar(_has_licence_statement(), {"user_id": user.id})
+
     return [
         label for label, missing in (
             ("your credentials", not user.credentials),
             ("your NPI", user.profession in {"physician_md", "physician_do"} and not user.npi),
             ("your NABP e-Profile ID", user.profession in {"pharmacist", "pharmacy_technician"}
              and not user.nabp_eprofile_id),
-            ("a licence", user.profession != "other" and not user.licences),
+            ("a licence", user.profession != "other" and no_licence()),
         ) if missing
     ]
 
