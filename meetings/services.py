@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, exists, inspect, or_, select
+from sqlalchemy import Select, bindparam, exists, func, inspect, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms import caching
@@ -158,8 +158,17 @@ def is_invited(user, meeting: Meeting) -> bool:
 
 def invited_users(meeting: Meeting) -> list[User]:
     """Everyone invited, resolved now: named people, team members, the whole organisation if so, hosts."""
+    return list(db.session.scalars(_invited(meeting, User).order_by(User.last_name, User.first_name, User.id)))
+
+
+def invited_count(meeting: Meeting) -> int:
+    """How many ``invited_users`` there are, counted by the database."""
+    return db.session.scalar(_invited(meeting, func.count()))
+
+
+def _invited(meeting: Meeting, *columns) -> Select:
     active = Membership.deactivated_at.is_(None)
-    query = select(User).join(Membership, Membership.user_id == User.id).where(
+    query = select(*columns).select_from(User).join(Membership, Membership.user_id == User.id).where(
         Membership.org_id == meeting.org_id, active, User.disabled_at.is_(None), User.anonymised_at.is_(None))
     if not meeting.open_to_org:
         query = query.where(or_(
@@ -169,7 +178,7 @@ def invited_users(meeting: Meeting) -> list[User]:
             exists().where(TeamMember.membership_id == Membership.id, TeamMember.team_id == MeetingTeam.team_id,
                            MeetingTeam.meeting_id == meeting.id),
         ))
-    return list(db.session.scalars(query.order_by(User.last_name, User.first_name, User.id)))
+    return query
 
 
 def visible_meetings_query(user, *, org_ids: list[int] | None = None):

@@ -212,3 +212,25 @@ def test_a_new_or_removed_cohost_and_renamed_host_and_organisation_show_at_once(
     db.session.commit()
     page = deputy_browser.get(url).text
     assert "hosted by Rosalind Franklin" in page and "Harbour Health Centre" in page and "Harbour Clinic" not in page
+
+
+def test_the_host_sees_how_many_are_invited_counted_as_the_invitations_resolve(client, db):
+    from meetings import services
+    from tests.factories import make_team
+
+    org = make_org()
+    host = make_member(org, role="manager").user
+    named, in_team, absent = make_member(org).user, make_member(org), make_member(org).user
+    gone = make_member(org)
+    gone.user.disabled_at = gone.user.created_at  # disabled: never counted
+    team = make_team(org, members=[in_team, gone])
+    meeting = make_meeting(org, host, invitees=[named, gone.user], teams=[team])
+    whole_org = make_meeting(org, host, open_to_org=True)
+    db.session.commit()
+    client.login(host)
+    for m in (meeting, whole_org):
+        people = services.invited_users(m)
+        assert services.invited_count(m) == len(people)
+        assert f"{len(people)} people" in client.get(f"/meetings/{m.id}").text
+    assert {u.id for u in services.invited_users(meeting)} == {host.id, named.id, in_team.user.id}
+    assert absent.id in {u.id for u in services.invited_users(whole_org)}
