@@ -147,13 +147,12 @@ def is_invited(user, meeting: Meeting) -> bool:
     m = membership(user, meeting.org_id)
     if m is None:
         return False
-    if meeting.open_to_org or meeting.host_id == user.id:
+    if meeting.open_to_org or meeting.host_id == user.id or is_cohost(user, meeting):
         return True
-    if is_cohost(user, meeting) or any(i.user_id == user.id for i in meeting.invitees):
-        return True
-    team_ids = [t.team_id for t in meeting.teams]
-    return bool(team_ids) and db.session.scalar(select(exists().where(
-        TeamMember.membership_id == m.id, TeamMember.team_id.in_(team_ids)))) or False
+    return bool(db.session.scalar(select(or_(
+        exists().where(MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.user_id == user.id),
+        exists().where(MeetingTeam.meeting_id == meeting.id, TeamMember.team_id == MeetingTeam.team_id,
+                       TeamMember.membership_id == m.id)))))
 
 
 def invited_users(meeting: Meeting) -> list[User]:

@@ -234,3 +234,24 @@ def test_the_host_sees_how_many_are_invited_counted_as_the_invitations_resolve(c
         assert f"{len(people)} people" in client.get(f"/meetings/{m.id}").text
     assert {u.id for u in services.invited_users(meeting)} == {host.id, named.id, in_team.user.id}
     assert absent.id in {u.id for u in services.invited_users(whole_org)}
+
+
+def test_an_invitation_by_name_or_team_is_checked_in_one_statement(client, db):
+    from tests.factories import make_team
+
+    org = make_org()
+    host = make_member(org, role="manager").user
+    named, in_team, outsider = make_member(org).user, make_member(org), make_member(org).user
+    crowd = [make_member(org).user for _ in range(5)]
+    meeting = make_meeting(org, host, invitees=[named, *crowd], teams=[make_team(org, members=[in_team])])
+    db.session.commit()
+    url = f"/meetings/{meeting.id}"
+    for user in (named, in_team.user):
+        client.login(user)
+        client.get(url)
+        with count_queries(db.engine) as statements:
+            assert client.get(url).status_code == 200
+        invitation = [s for s in statements if "meeting_invitee" in s or "meeting_team" in s]
+        assert len(invitation) == 1 and "team_member" in invitation[0], statements
+    client.login(outsider)
+    assert client.get(url).status_code == 403
