@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.activities import AttendanceSummary
@@ -375,13 +375,18 @@ def attendance_report(meeting: Meeting, *, now: datetime, include_absent: bool =
     return sorted(rows.values(), key=lambda r: (r.first_join is None, r.name.lower()))
 
 
+def is_credible_interval_of(meeting_id, user_id):
+    """The condition on ``AttendanceInterval`` for one person's credible, unvoided intervals of a meeting
+    (the ids may be values or bound parameters)."""
+    return and_(AttendanceInterval.meeting_id == meeting_id, AttendanceInterval.user_id == user_id,
+                AttendanceInterval.voided_at.is_(None), AttendanceInterval.evidence.in_(CREDIBLE_EVIDENCE))
+
+
 def credible_intervals(meeting_id: int, user_id: int) -> list:
     """One person's credible, unvoided intervals of a meeting, as rows with what ``span`` reads."""
     return db.session.execute(select(
         AttendanceInterval.joined_at, AttendanceInterval.left_at, AttendanceInterval.last_seen_at,
-        AttendanceInterval.source).where(
-        AttendanceInterval.meeting_id == meeting_id, AttendanceInterval.user_id == user_id,
-        AttendanceInterval.voided_at.is_(None), AttendanceInterval.evidence.in_(CREDIBLE_EVIDENCE))).all()
+        AttendanceInterval.source).where(is_credible_interval_of(meeting_id, user_id))).all()
 
 
 def merged_spans(intervals, meeting: Meeting, now: datetime) -> list[Interval]:

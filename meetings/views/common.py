@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 
-from lms.extensions import db
 from lms.permissions import is_admin, membership
 from lms.users.models import User
 from meetings import services
@@ -19,8 +18,7 @@ def get_meeting_or_404(meeting_id: int, *, host: bool = False) -> Meeting:
 
 def meeting_and_hosting(meeting_id: int, *, host: bool = False) -> tuple[Meeting, bool]:
     """``get_meeting_or_404``, with whether the user hosts it (checked once, then reused by the page)."""
-    # Every access check reads the co-hosts: kept per meeting stamp (services.meeting_people), not loaded.
-    meeting = db.session.get(Meeting, meeting_id)
+    meeting = services.load_meeting(meeting_id)  # with its co-hosts, which every access check reads
     if meeting is None:
         abort(404)
     if not is_admin(current_user) and membership(current_user, meeting.org_id) is None:

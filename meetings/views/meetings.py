@@ -271,7 +271,7 @@ def _show(meeting_id: int, minutes_form: MinutesForm | None = None):
         evaluated=evaluated, action_form=action_form, minutes_form=minutes_form, form=ConfirmForm(),
         claim_available="credits.claim" in views and meeting.is_accredited,
         certificate_available="certificates.request_attendance" in views,
-        invitee_count=len(services.invited_users(meeting)) if hosting else None)
+        invitee_count=services.invited_count(meeting) if hosting else None)
 
 
 @bp.route("/<int:meeting_id>/invite.ics")

@@ -127,7 +127,7 @@ def test_signing_the_minutes_and_the_evaluation_show_at_once(client, db):
     assert "You have submitted the evaluation." in client.get(url).text
 
 
-def test_action_items_show_their_owners_and_the_learner_part_is_read_in_a_few_statements(client, db):
+def test_action_items_show_their_owners_and_the_learner_part_is_read_in_one_statement(client, db):
     from meetings.models import ActionItem
 
     org = make_org()
@@ -146,8 +146,10 @@ def test_action_items_show_their_owners_and_the_learner_part_is_read_in_a_few_st
     assert "Ada Lovelace" in page and learner.email in page and "—" in page
     with count_queries(db.engine) as statements:
         assert client.get(url).status_code == 200
-    for table in ("FROM minutes_acknowledgement", "FROM attendance_interval", "FROM meeting_evaluation"):
-        assert len([s for s in statements if table in s]) == 1, (table, statements)
+    tables = ("minutes_acknowledgement", "attendance_interval", "meeting_evaluation")
+    learner_part = [s for s in statements if any(table in s for table in tables)]
+    assert len(learner_part) == 1 and all(table in learner_part[0] for table in tables), statements
+    assert len([s for s in statements if "FROM action_item" in s]) == 1, statements
 
 
 def test_action_items_follow_adds_toggles_and_renamed_owners(client, db):
@@ -210,3 +212,46 @@ def test_a_new_or_removed_cohost_and_renamed_host_and_organisation_show_at_once(
     db.session.commit()
     page = deputy_browser.get(url).text
     assert "hosted by Rosalind Franklin" in page and "Harbour Health Centre" in page and "Harbour Clinic" not in page
+
+
+def test_the_host_sees_how_many_are_invited_counted_as_the_invitations_resolve(client, db):
+    from meetings import services
+    from tests.factories import make_team
+
+    org = make_org()
+    host = make_member(org, role="manager").user
+    named, in_team, absent = make_member(org).user, make_member(org), make_member(org).user
+    gone = make_member(org)
+    gone.user.disabled_at = gone.user.created_at  # disabled: never counted
+    team = make_team(org, members=[in_team, gone])
+    meeting = make_meeting(org, host, invitees=[named, gone.user], teams=[team])
+    whole_org = make_meeting(org, host, open_to_org=True)
+    db.session.commit()
+    client.login(host)
+    for m in (meeting, whole_org):
+        people = services.invited_users(m)
+        assert services.invited_count(m) == len(people)
+        assert f"{len(people)} people" in client.get(f"/meetings/{m.id}").text
+    assert {u.id for u in services.invited_users(meeting)} == {host.id, named.id, in_team.user.id}
+    assert absent.id in {u.id for u in services.invited_users(whole_org)}
+
+
+def test_an_invitation_by_name_or_team_is_checked_in_one_statement(client, db):
+    from tests.factories import make_team
+
+    org = make_org()
+    host = make_member(org, role="manager").user
+    named, in_team, outsider = make_member(org).user, make_member(org), make_member(org).user
+    crowd = [make_member(org).user for _ in range(5)]
+    meeting = make_meeting(org, host, invitees=[named, *crowd], teams=[make_team(org, members=[in_team])])
+    db.session.commit()
+    url = f"/meetings/{meeting.id}"
+    for user in (named, in_team.user):
+        client.login(user)
+        client.get(url)
+        with count_queries(db.engine) as statements:
+            assert client.get(url).status_code == 200
+        invitation = [s for s in statements if "meeting_invitee" in s or "meeting_team" in s]
+        assert len(invitation) == 1 and "team_member" in invitation[0], statements
+    client.login(outsider)
+    assert client.get(url).status_code == 403
