@@ -80,6 +80,13 @@ def generation(name: str, object_id: int | None = None) -> int:
     return db.session.scalar(select(CacheGeneration.value).where(CacheGeneration.name == name)) or 0
 
 
+def generations(*names: str) -> tuple[int, ...]:
+    """Several generations' current values (as ``generation``, 0 before a first bump), read in one query."""
+    found = dict(db.session.execute(
+        select(CacheGeneration.name, CacheGeneration.value).where(CacheGeneration.name.in_(names))).all())
+    return tuple(found.get(name) or 0 for name in names)
+
+
 def bump_training(org_ids) -> None:
     """The organisations' compliance changed: their matrices are rebuilt once this commits."""
     for org_id in sorted(set(org_ids)):

@@ -266,14 +266,21 @@ def evaluate(people: list[Person], assignments, completions, today: date) -> dic
     items = {i.key: i for i in items_of(assignments)}
     rank = {s: n for n, s in enumerate(rules.STATUS_ORDER)}
     by_org: dict[int, list] = defaultdict(list)
-    for a in assignments:
-        by_org[a.org_id].append((a, item_key(a), rule_for(a)))
+    for n, a in enumerate(assignments):
+        by_org[a.org_id].append((n, a, item_key(a), rule_for(a)))
     cells: dict[tuple[int, str], Cell] = {}
+    # A status depends only on the rule, the completions and the person's first due date: most
+    # people of a large organisation share one, and it is worked out once for all of them.
+    known: dict[tuple, rules.ItemStatus] = {}
     for p in people:
-        for a, key, rule in by_org.get(p.org_id, ()):
+        for n, a, key, rule in by_org.get(p.org_id, ()):
             if not in_scope(a, p):
                 continue
-            state = rules.status(rule, completions.get((p.user_id, key), ()), today, joined_on=p.joined_on)
+            done = tuple(completions.get((p.user_id, key), ()))
+            inputs = (n, done, rules.first_due(rule, p.joined_on))
+            state = known.get(inputs)
+            if state is None:
+                state = known[inputs] = rules.status(rule, done, today, joined_on=p.joined_on)
             current = cells.get((p.membership_id, key))
             if current is None or rank[state.status] < rank[current.state.status]:
                 cells[(p.membership_id, key)] = Cell(items[key], state, a)

@@ -75,7 +75,7 @@ def dashboard(org_id: int):
 
     # The same for every manager of the organisation: kept until the training services (or a
     # publication, for course titles) bump a generation in the key (``lms.caching``).
-    key = ("compliance", org.id, caching.generation("training", org.id), caching.generation("catalog"), today,
+    key = ("compliance", org.id, *caching.generations(f"training:{org.id}", "catalog"), today,
            tuple(sorted(args.items())), number, org.name, org.timezone)
     kept = caching.kept(key, build)
     return render_template("lms/training/dashboard.html", org=org, m=kept, filters=filters, args=args,

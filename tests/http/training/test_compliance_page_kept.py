@@ -47,7 +47,7 @@ def test_a_second_look_is_the_kept_rendering(db, client, practice):
         again = page(client, org)
     strip = re.compile(r'name="csrf_token"[^>]*>')  # signed with the time: the one part that may differ
     assert strip.sub("", again) == strip.sub("", first)
-    # The login's user and seats, the organisation, and the two generations: no matrix query.
+    # The login's user and seats, the organisation, and the generations (one query): no matrix query.
     assert not [s for s in statements if "FROM assignment" in s or "course_completion" in s], statements
 
 
