@@ -6,8 +6,6 @@ URL that is not the organisation's is a 404.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user, login_required
@@ -66,29 +64,17 @@ def dashboard(org_id: int):
     args = {k: v for k, v in (("team", filters["team_id"]), ("item", filters["item"]), ("status", filters["status"]),
                               ("leavers", "1" if filters["include_leavers"] else None)) if v}
 
-    def build() -> MatrixPage:
+    def build() -> Markup:
         m = compliance.matrix(org, today, **filters)
         page = ListPage(m.people, number, PEOPLE_PER_PAGE)
-        html = Markup(render_template("lms/training/_matrix.html", org=org, m=m, page=page, args=args,
-                                      labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER))
-        return MatrixPage(html, m.overall_pct, list(m.teams), list(m.all_items))
+        return Markup(render_template("lms/training/_compliance.html", org=org, m=m, page=page, filters=filters,
+                                      args=args, labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER))
 
     # The same for every manager of the organisation: kept until the training services (or a
     # publication, for course titles) bump a generation in the key (``lms.caching``).
-    key = ("compliance", org.id, *caching.generations(f"training:{org.id}", "catalog"), today,
+    key = ("compliance-page", org.id, *caching.generations(f"training:{org.id}", "catalog"), today,
            tuple(sorted(args.items())), number, org.name, org.timezone)
-    kept = caching.kept(key, build)
-    return render_template("lms/training/dashboard.html", org=org, m=kept, filters=filters, args=args,
-                           labels=rules.STATUS_LABELS, order=rules.STATUS_ORDER, matrix_html=kept.matrix_html)
-
-
-class MatrixPage(NamedTuple):
-    """What the compliance page shows of a matrix: the rendered grid and the summary above it."""
-
-    matrix_html: Markup
-    overall_pct: int | None
-    teams: list
-    all_items: list
+    return render_template("lms/training/dashboard.html", org=org, page_html=caching.kept(key, build))
 
 
 @bp.route("/orgs/<int:org_id>/compliance.csv")

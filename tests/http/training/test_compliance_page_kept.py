@@ -120,3 +120,15 @@ def test_names_titles_and_minutes_sign_offs_show_at_once(db, client, practice):
     meetings.acknowledge_minutes(nurse.user, meeting, now=utcnow())
     db.session.commit()
     assert page(client, org) != before
+
+
+
+def test_the_charts_by_training_and_by_team_show_above_the_matrix_first_time_and_kept(db, client, practice):
+    """The charts are part of the kept page (they showed on no request while only the grid was kept)."""
+    org, manager, nurse, _ = practice
+    orgs.add_to_team(orgs.create_team(manager, org, "Front desk", now=utcnow()), nurse)
+    db.session.commit()
+    for html in (page(client, org), page(client, org)):  # built, then kept
+        charts = html.index("Compliance by training")
+        assert "Compliance by team" in html and "Front desk" in html[charts:]
+        assert charts < html.index('aria-label="Filter the matrix"')
