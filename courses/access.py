@@ -7,9 +7,11 @@ organisation and 403 to its plain members.
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from courses.models import Course, Enrolment
@@ -25,9 +27,15 @@ def is_visible_to_learners(course: Course) -> bool:
     return course.archived_at is None and course.current_version_id is not None
 
 
+@cache
+def _course_statement():
+    """A course with its organisation (every course page names it): built once, not per request."""
+    return select(Course).where(Course.id == bindparam("course_id")).options(joinedload(Course.org))
+
+
 def get_course_or_404(course_id: int, *, for_edit: bool = False) -> Course:
     """The course if the current user may see it (``for_edit``: may author it), else 404/403."""
-    course = db.session.get(Course, course_id, options=[joinedload(Course.org)])
+    course = db.session.scalars(_course_statement(), {"course_id": course_id}).one_or_none()
     if course is None:
         abort(404)
     if for_edit:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from flask import get_template_attribute
 from markupsafe import Markup
+from sqlalchemy import and_, bindparam, select
 
-from courses.models import Course, CourseVersion
+from courses.models import Course, CourseCompletion, CourseVersion, Enrolment, LessonProgress
 from lms import caching
+from lms.credits.services import has_claimed
+from lms.extensions import db
 
 
 @dataclass(frozen=True)
@@ -116,18 +120,43 @@ class LearnerState:
     enrolment: EnrolmentState | None
     done: frozenset[int]
     completions: tuple[CompletionLine, ...]
+    claimed: bool  # any credit claimed for the course (``credits.services.claimed_amounts`` not empty)
+
+
+@cache
+def _enrolment_statement():
+    """The learner's enrolment, whether they claimed credit for the course, and the lessons done in the
+    current round: one row per lesson done (or one with ``lesson_id`` None). Built once, run per page."""
+    e, user_id, course_id = Enrolment, bindparam("user_id"), bindparam("course_id")
+    done = and_(LessonProgress.enrolment_id == e.id, LessonProgress.round == e.round,
+                LessonProgress.completed_at.is_not(None))
+    # The claim test names the learner and course, not the row's columns: evaluated once, not per row.
+    return (select(e.id, e.version_id, e.round, e.disclosures_seen_at, e.completed_at, e.evaluation_submitted_at,
+                   has_claimed(user_id, "course", course_id).label("claimed"), LessonProgress.lesson_id)
+            .outerjoin(LessonProgress, done)
+            .where(e.user_id == user_id, e.course_id == course_id))
+
+
+@cache
+def _completions_statement():
+    c = CourseCompletion
+    return (select(c.round, c.completed_at, CourseVersion.number, c.score_pct)
+            .join(CourseVersion, CourseVersion.id == c.version_id)
+            .where(c.enrolment_id == bindparam("enrolment_id")).order_by(c.round))
 
 
 def learner_state(user, course: Course) -> LearnerState:
-    """Enrolment, lessons done in this round and completed rounds, read fresh."""
-    from courses import retakes, services
-
-    e = services.enrolment_for(user, course)
-    if e is None:
-        return LearnerState(None, frozenset(), ())
-    completions = retakes.completions_for(e) if e.completed_at is not None or e.round > 1 else []
-    return LearnerState(
-        EnrolmentState(e.id, e.version_id, e.round, e.disclosures_seen_at, e.completed_at,
-                       e.evaluation_submitted_at),
-        frozenset(services.done_lesson_ids(e)),
-        tuple(CompletionLine(c.round, c.completed_at, c.version.number, c.score_pct) for c in completions))
+    """Enrolment, lessons done in this round, completed rounds and claimed credit, read fresh (in one
+    query, two once the learner has completed a round)."""
+    rows = db.session.execute(_enrolment_statement(), {"user_id": user.id, "course_id": course.id}).all()
+    if not rows:
+        return LearnerState(None, frozenset(), (), False)
+    first = rows[0]
+    enrolment = EnrolmentState(first.id, first.version_id, first.round, first.disclosures_seen_at,
+                               first.completed_at, first.evaluation_submitted_at)
+    completions = ()
+    if enrolment.completed_at is not None or enrolment.round > 1:
+        completions = tuple(CompletionLine(*row) for row in db.session.execute(
+            _completions_statement(), {"enrolment_id": enrolment.id}))
+    return LearnerState(enrolment, frozenset(r.lesson_id for r in rows if r.lesson_id is not None), completions,
+                        bool(first.claimed))

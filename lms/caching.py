@@ -36,13 +36,14 @@ in each process (the embedded default). Tests get a fresh ``SimpleCache`` per ap
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from flask_caching import Cache
-from sqlalchemy import BigInteger, String, insert, select, update
+from sqlalchemy import BigInteger, String, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import db
@@ -74,10 +75,15 @@ def init_app(app: Flask) -> None:
     cache.init_app(app, config=settings)
 
 
+@functools.cache  # built once (``cache`` here is the fragment cache)
+def _generation_statement():
+    return select(CacheGeneration.value).where(CacheGeneration.name == bindparam("name"))
+
+
 def generation(name: str, object_id: int | None = None) -> int:
     """The generation's current value, as this transaction sees it (0 before its first bump)."""
     name = name if object_id is None else f"{name}:{object_id}"
-    return db.session.scalar(select(CacheGeneration.value).where(CacheGeneration.name == name)) or 0
+    return db.session.scalar(_generation_statement(), {"name": name}) or 0
 
 
 def generations(*names: str) -> tuple[int, ...]:

@@ -80,13 +80,14 @@ def show(course_id: int):
     unclaimed = False
     if completions and "credits.claim" in current_app.view_functions:
         claim_url = url_for("credits.claim", kind="course", activity_id=course.id)
-        unclaimed = not claimed_amounts(current_user.id, "course", course.id)
+        unclaimed = not learner.claimed
     can_retake = False
     if enrolment is not None and enrolment.completed_at is not None:
-        current = pages.version_view(course, course.current_version_id) if course.current_version_id else None
+        current = version if course.current_version_id == version.id else (
+            pages.version_view(course, course.current_version_id) if course.current_version_id else None)
         can_retake = retakes.retake_refusal(enrolment, course, now().date(), current=current) is None
     return render_template("courses/show.html", course=course, version=version, enrolment=enrolment, done=done,
-                           form=ConfirmForm(), claim_url=claim_url, unclaimed=unclaimed,
+                           form=ConfirmForm() if enrolment is None else None, claim_url=claim_url, unclaimed=unclaimed,
                            is_author=can_author(current_user, course),
                            newer=enrolment is not None and course.current_version_id not in (None, enrolment.version_id),
                            completions=completions, retake_form=RetakeForm() if can_retake else None)

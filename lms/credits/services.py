@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, exists, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.errors import RuleViolation
@@ -181,6 +181,16 @@ def claimed_amounts(learner_id: int, kind: str, activity_id: int) -> dict[str, D
         .group_by(CreditEntry.credit_type_code)
     ).all()
     return {code: Decimal(total).quantize(CENT) for code, total in rows}
+
+
+def has_claimed(learner_id, kind: str, activity_id):
+    """The SQL test, for use inside a larger query, that ``claimed_amounts`` is not empty: the learner
+    has claimed credit for the activity. Every correction or revocation names a claim of the same
+    learner and activity, so testing for the claim is the same as testing for any entry; the claim's
+    literal ``kind`` lets the database answer from the one-claim index (it must see the literal to use
+    a partial index), instead of intersecting the learner's and the activity's entries."""
+    return exists().where(CreditEntry.kind == literal_column("'claim'"), CreditEntry.learner_id == learner_id,
+                          CreditEntry.activity_kind == kind, CreditEntry.activity_id == activity_id)
 
 
 def load_activity(kind: str, activity_id: int, learner_id: int | None = None) -> ActivityInfo:

@@ -152,6 +152,26 @@ def test_corrections_and_revocations_are_new_entries_with_actor_and_reason(acts,
     assert actions == ["credit.claim", "credit.correct", "credit.revoke"]
 
 
+def test_has_claimed_agrees_with_the_claimed_amounts_through_corrections_and_revocation(acts, db):
+    learner, other, educator = make_user(profession="physician_md"), make_user(profession="physician_md"), make_user()
+    info, elsewhere = acts.add(), acts.add()
+    acts.complete(learner, info)
+
+    def agree():
+        for who in (learner, other):
+            for activity in (info, elsewhere):
+                found = db.session.scalar(_db.select(credits.has_claimed(who.id, "course", activity.id)))
+                assert found == bool(credits.claimed_amounts(who.id, "course", activity.id))
+
+    agree()
+    first = claim(learner, info, "1.5")
+    agree()
+    credits.correct_claim(educator, first, D("1"), reason="Left early", now=NOW)
+    credits.revoke_claim(educator, first, reason="Duplicate registration", now=NOW)
+    agree()
+    assert db.session.scalar(_db.select(credits.has_claimed(learner.id, "course", info.id)))
+
+
 def test_external_credit_is_self_reported_in_the_ledger(acts, db):
     learner = make_user()
     credits.add_external_credit(learner, credits.ExternalCreditData(
