@@ -21,7 +21,7 @@ from lms.activities import FORMATS
 from lms.credits.models import CreditType
 from lms import inputs
 from lms import unit_of_work
-from lms.credits.services import claimed_amounts
+from lms.credits.services import has_claimed
 from lms.extensions import db
 from lms.unit_of_work import refuse
 from lms.users.models import PROFESSIONS
@@ -282,7 +282,7 @@ def _next_step(course, enrolment) -> tuple[str, str]:
     if enrolment.evaluation_submitted_at is None and services.load_version(enrolment.version_id).evaluation_items:
         return "Complete the evaluation to claim credit", url_for("courses.evaluation", course_id=course.id)
     if enrolment.round == 1 and "credits.claim" in current_app.view_functions \
-            and not claimed_amounts(enrolment.user_id, "course", course.id):
+            and not db.session.scalar(select(has_claimed(enrolment.user_id, "course", course.id))):
         return "Claim credit", url_for("credits.claim", kind="course", activity_id=course.id)
     return "Back to the course", url_for("courses.show", course_id=course.id)
 

@@ -9,11 +9,12 @@ from datetime import date, datetime, timedelta
 
 from flask import render_template
 from markupsafe import Markup
-from sqlalchemy import Date, Integer, and_, bindparam, exists, func, literal_column, null, select, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, func, literal_column, null, select, union_all
 
 from courses.models import Course, CourseCompletion, CourseVersion, CreditDesignation, Enrolment
 from lms.audit.models import AuditEvent
 from lms.credits.models import CreditEntry
+from lms.credits.services import has_claimed
 from lms.extensions import db
 from lms.main.dashboard import register_part
 from lms.orgs.models import ROLE_RANK, Organisation
@@ -57,9 +58,6 @@ def _credit_to_claim_statement():
     first_version = (select(CourseCompletion.version_id).where(CourseCompletion.enrolment_id == Enrolment.id)
                      .order_by(CourseCompletion.round).limit(1).correlate(Enrolment).scalar_subquery())
     version_id = func.coalesce(first_version, Enrolment.version_id)
-    course_claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
-                                    CreditEntry.activity_kind == "course",
-                                    CreditEntry.activity_id == Enrolment.course_id)
     courses = (select(literal_column("'course'").label("kind"), Enrolment.course_id.label("id"), CourseVersion.title,
                       func.min(CourseCompletion.completed_at).label("completed_at"), CourseVersion.expires_on,
                       func.max(CreditDesignation.max_amount).label("top"),
@@ -67,18 +65,16 @@ def _credit_to_claim_statement():
                .join(CourseCompletion, CourseCompletion.enrolment_id == Enrolment.id)
                .join(CourseVersion, CourseVersion.id == version_id)
                .join(CreditDesignation, CreditDesignation.version_id == CourseVersion.id)
-               .where(Enrolment.user_id == user_id, ~course_claimed)
+               .where(Enrolment.user_id == user_id, ~has_claimed(user_id, "course", Enrolment.course_id))
                .group_by(Enrolment.course_id, CourseVersion.title, CourseVersion.expires_on))
     # Driven from the learner's own attendance (an IN list, not EXISTS: SQLite would scan every meeting).
     attended = Meeting.id.in_(select(AttendanceInterval.meeting_id).where(AttendanceInterval.user_id == user_id,
                                                                          AttendanceInterval.voided_at.is_(None)))
-    meeting_claimed = exists().where(CreditEntry.learner_id == user_id, CreditEntry.kind == "claim",
-                                     CreditEntry.activity_kind == "meeting", CreditEntry.activity_id == Meeting.id)
     live = (select(Meeting.id, Meeting.title, Meeting.ends_at)
             .where(Meeting.category == "education", Meeting.is_accredited.is_(True), Meeting.cancelled_at.is_(None),
                    Meeting.ends_at >= bindparam("since", type_=when),
                    (Meeting.ends_at <= bindparam("now", type_=when)) | Meeting.ended_at.is_not(None),
-                   attended, ~meeting_claimed)
+                   attended, ~has_claimed(user_id, "meeting", Meeting.id))
             .order_by(Meeting.ends_at.desc()).limit(LIVE_CANDIDATES).subquery())
     meetings = select(literal_column("'meeting'"), live.c.id, live.c.title, live.c.ends_at, null().cast(Date),
                       null().cast(CreditDesignation.max_amount.type), null().cast(Integer))
