@@ -1,7 +1,8 @@
 """Profile the key pages across many distinct learners: ``python -m bench.profile --database-url URL``.
 
 Uses the real app through Flask's test client (no server), each request as a different seeded
-learner (so nothing kept per user could help), and prints per page: mean and p95 wall time, SQL
+learner (so nothing kept per user could help), and prints per page: mean and p95 wall time, this process's CPU time (steadier than wall time on a
+shared machine; with SQLite it includes the queries), SQL
 statements and time in SQL, then the functions with the most cumulative time under cProfile. For
 finding where the uncached path spends its time; ``bench.web`` measures throughput.
 """
@@ -83,25 +84,26 @@ def main() -> None:
             session["_user_id"], session["_fresh"] = runs[-1][0], True
         client.get(runs[-1][1])
         profiler = cProfile.Profile() if args.profile else None
-        walls, counts, sql = [], [], []
+        walls, cpus, counts, sql = [], [], [], []
         for user_id, path in runs[:-1]:
             with client.session_transaction() as session:
                 session["_user_id"], session["_fresh"] = user_id, True
             statements.clear()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
             response = client.get(path)
             if profiler:
                 profiler.disable()
             walls.append((time.perf_counter() - started) * 1000)
+            cpus.append((time.process_time() - cpu_started) * 1000)
             assert response.status_code == 200, (path, response.status_code)
             counts.append(len(statements))
             sql.append(sum(statements))
         walls.sort()
         print(f"\n== {name}: {len(walls)} learners, mean {statistics.mean(walls):.1f} ms, "
               f"p95 {walls[int(len(walls) * 0.95) - 1]:.1f} ms, statements {min(counts)}-{max(counts)}, "
-              f"SQL {statistics.mean(sql):.1f} ms mean")
+              f"SQL {statistics.mean(sql):.1f} ms mean, CPU {statistics.mean(cpus):.1f} ms mean")
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.filter, args.top)
