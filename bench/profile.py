@@ -1,10 +1,10 @@
 """Profile the key pages across many distinct learners: ``python -m bench.profile --database-url URL``.
 
 Uses the real app through Flask's test client (no server), each request as a different seeded
-learner (so nothing kept per user could help), and prints per page: mean and p95 wall time, this process's CPU time (steadier than wall time on a
-shared machine; with SQLite it includes the queries), SQL
-statements and time in SQL, then the functions with the most cumulative time under cProfile. For
-finding where the uncached path spends its time; ``bench.web`` measures throughput.
+learner (so nothing kept per user could help), and prints per page: mean and p95 wall time, this
+process's CPU time (steadier than wall time on a shared machine; with SQLite it includes the
+queries), SQL statements and time in SQL, then the functions with the most cumulative time under
+cProfile. For finding where the uncached path spends its time; ``bench.web`` measures throughput.
 """
 
 from __future__ import annotations
