@@ -30,6 +30,8 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
                         help="order of the cProfile listing (tottime: where the time is spent itself)")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument("--statements", action="store_true",
+                        help="also list each distinct SQL statement with its mean time and runs per request")
     parser.add_argument("--filter", default="/(lms|courses|meetings|templates)/",
                         help="only functions whose file matches this regular expression (default: the app's)")
     args = parser.parse_args()
@@ -67,10 +69,17 @@ def main() -> None:
     }
     statements: list[float] = []
     starts: list[float] = []
+    by_text: dict[str, list[float]] = {}
+
+    def finished(_conn, _cursor, text, *_):
+        took = (time.perf_counter() - starts.pop()) * 1000
+        statements.append(took)
+        if args.statements:
+            by_text.setdefault(text, []).append(took)
+
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a: starts.append(time.perf_counter()))
-        event.listen(db.engine, "after_cursor_execute",
-                     lambda *a: statements.append((time.perf_counter() - starts.pop()) * 1000))
+        event.listen(db.engine, "after_cursor_execute", finished)
     client = app.test_client()
     for name, path_for in pages.items():
         if args.pages and name not in args.pages:
@@ -85,6 +94,7 @@ def main() -> None:
         client.get(runs[-1][1])
         profiler = cProfile.Profile() if args.profile else None
         walls, cpus, counts, sql = [], [], [], []
+        by_text.clear()
         for user_id, path in runs[:-1]:
             with client.session_transaction() as session:
                 session["_user_id"], session["_fresh"] = user_id, True
@@ -104,6 +114,9 @@ def main() -> None:
         print(f"\n== {name}: {len(walls)} learners, mean {statistics.mean(walls):.1f} ms, "
               f"p95 {walls[int(len(walls) * 0.95) - 1]:.1f} ms, statements {min(counts)}-{max(counts)}, "
               f"SQL {statistics.mean(sql):.1f} ms mean, CPU {statistics.mean(cpus):.1f} ms mean")
+        for text, took in sorted(by_text.items(), key=lambda kv: -sum(kv[1])):
+            print(f"  {statistics.mean(took):6.2f} ms x {len(took) / len(walls):4.2f}/request  "
+                  f"{' '.join(text.split())[:150]}")
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.filter, args.top)

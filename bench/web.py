@@ -89,6 +89,32 @@ class Page:
         self.targets = [t if isinstance(t, Target) else Target(*t) for t in self.targets]
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_by_process(app_group: int) -> dict[str, float]:
+    """CPU seconds used so far by the app (gunicorn's process group), the database server
+    (``postgres`` processes), Redis, and this process's finished children (wrk), from /proc (Linux)."""
+    used = {"app": 0.0, "database": 0.0, "redis": 0.0}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue  # ended since the listing
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        # fields[2] is the process group; [11] and [12] user and system ticks (proc(5), from field 3)
+        role = ("app" if int(fields[2]) == app_group else "database" if name == "postgres"
+                else "redis" if name.startswith("redis-server") else None)
+        if role:
+            used[role] += (int(fields[11]) + int(fields[12])) / _TICK
+    children = os.times()
+    used["wrk"] = children.children_user + children.children_system
+    return used
+
+
 def _venv_bin(name: str) -> str:
     candidate = Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else (shutil.which(name) or name)
@@ -511,7 +537,11 @@ def bench_database(url: str, args) -> dict:
     def measure(page: Page) -> dict:
         run_wrk(server.base, page, args.warmup, args.connections, args.threads)
         settle(server.base)
+        before = cpu_by_process(server.proc.pid)
         result = run_wrk(server.base, page, args.duration, args.connections, args.threads)
+        after = cpu_by_process(server.proc.pid)
+        # Where a request's cost went: CPU ms per request in each process (the 2 cores are shared).
+        result["cpu_ms"] = {k: (after[k] - before[k]) * 1000 / max(1, result["requests"]) for k in after}
         settle(server.base)
         print(f"  {label}: {page.name}: {result['rps']:.1f} req/s, p95 {result['p95_ms']:.0f} ms",
               file=sys.stderr, flush=True)
@@ -572,7 +602,8 @@ def bench_database(url: str, args) -> dict:
     summary = {"page": floor_page.name, "rps": sum(floor_rps) / len(floor_rps),
                "p50_ms": sorted(f["p50_ms"] for f in floors)[len(floors) // 2],
                "p95_ms": sorted(f["p95_ms"] for f in floors)[len(floors) // 2], "errors": sum(f["errors"] for f in floors),
-               "floor_rps": None, "ratio": 1.0, "targets": 1, "runs": floor_rps}
+               "floor_rps": None, "ratio": 1.0, "targets": 1, "runs": floor_rps,
+               "cpu_ms": floors[0].get("cpu_ms")}
     return {"database": label, "url": re.sub(r"//[^@/]*@", "//", url), "pending": pending,
             "pages": [summary] + rows, "floor_runs": floor_rps, "load_average": os.getloadavg(), "mixed": mixed,
             "settings": {"workers": args.workers, "worker_class": "sync", "connections": args.connections,
@@ -592,15 +623,24 @@ def table(result: dict) -> str:
              f"jobs {s.get('jobs', 'inline')}",
              f"{'page':<40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>7} {'errors':>7}  target",
              "-" * 92]
+    cpu_lines = []
     for row in result["pages"]:
         ok = row["page"].startswith("floor") or (row["ratio"] >= TARGET_RATIO and row["p95_ms"] < TARGET_P95_MS)
         rps = f"{row['rps']:>8.1f}" if row["rps"] < 10 else f"{row['rps']:>8.0f}"
         lines.append(f"{row['page']:<40} {rps} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
                      f"{row['ratio']:>7.2f} {row['errors']:>7}  {'' if row['page'].startswith('floor') else ('met' if ok else 'MISSED')}"
                      + (f"  (floor {row['floor_rps']:.0f})" if row.get("floor_rps") else ""))
+        if row.get("cpu_ms"):
+            c = row["cpu_ms"]
+            cpu_lines.append(f"  {row['page']:<38} {c['app']:>6.2f} {c['database']:>9.2f} {c['redis']:>6.2f} "
+                             f"{c['wrk']:>6.2f} {sum(c.values()):>7.2f}")
     runs = ", ".join(f"{r:.0f}" for r in result["floor_runs"])
     lines.append(f"floor runs (req/s, one before the first page and one after each): {runs}; each ratio is to the "
                  f"mean of the two floor runs around the page. Load average at the end {result['load_average'][0]:.1f}")
+    if cpu_lines:
+        lines.append(f"CPU ms per request, by process (the floor: its first run)\n  {'page':<38} {'app':>6} "
+                     f"{'database':>9} {'redis':>6} {'wrk':>6} {'total':>7}")
+        lines.extend(cpu_lines)
     mixed = result.get("mixed")
     if mixed:
         ro, rd, wr = mixed["read_only"], mixed["reads"], mixed["writes"]
