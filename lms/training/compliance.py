@@ -18,9 +18,9 @@ from sqlalchemy import Date, bindparam, case, literal_column, null, select, unio
 from sqlalchemy.orm import aliased, selectinload
 
 from courses.models import Course, CourseCompletion, CourseVersion
+from lms import unit_of_work
 from lms.extensions import db
 from lms.orgs.models import Membership, Organisation, Team, TeamMember
-from lms.permissions import active_memberships
 from lms.training import rules
 from lms.training.models import Assignment, TrainingRecord, recurrence_label, target_label
 from lms.users.models import User
@@ -125,40 +125,52 @@ def load_assignments(org_ids) -> list[Assignment]:
         .order_by(Assignment.id)))
 
 
-@cache
-def _requirements_statement():
-    """Built once (every dashboard and compliance page runs it; building it costs more Python than
-    running it): current assignments of the organisations ``org_ids`` with titles and targets."""
+def _requirement_columns(a=Assignment):
+    """The columns of a ``Requirement`` (then its titles and target names) and the joins that find them."""
     current, draft, person = aliased(CourseVersion), aliased(CourseVersion), aliased(User)
-    a = Assignment
-    return (
-        select(a.id, a.org_id, a.item_kind, a.course_id, a.meeting_id, a.target_kind, a.target_user_id,
+    columns = (a.id, a.org_id, a.item_kind, a.course_id, a.meeting_id, a.target_kind, a.target_user_id,
                a.target_team_id, a.target_job_title, a.due_on, a.recurrence_months, a.recurrence_basis,
                a.grace_days, a.is_mandatory, a.created_at, a.created_by_id,
                current.title, draft.title, Meeting.title, Team.name, person.first_name, person.last_name, person.email)
-        .outerjoin(Course, Course.id == a.course_id)
-        .outerjoin(current, current.id == Course.current_version_id)
-        .outerjoin(draft, draft.id == Course.draft_version_id)
-        .outerjoin(Meeting, Meeting.id == a.meeting_id)
-        .outerjoin(Team, Team.id == a.target_team_id)
-        .outerjoin(person, person.id == a.target_user_id)
-        .where(a.org_id.in_(bindparam("org_ids", expanding=True)), a.removed_at.is_(None)).order_by(a.id))
+
+    def joined(query):
+        return (query.outerjoin(Course, Course.id == a.course_id)
+                .outerjoin(current, current.id == Course.current_version_id)
+                .outerjoin(draft, draft.id == Course.draft_version_id)
+                .outerjoin(Meeting, Meeting.id == a.meeting_id)
+                .outerjoin(Team, Team.id == a.target_team_id)
+                .outerjoin(person, person.id == a.target_user_id))
+    return columns, joined
+
+
+_REQUIREMENT_WIDTH = 23  # how many of a row's columns ``_requirement`` reads
+
+
+@cache
+def _requirements_statement():
+    """Built once (every compliance page runs it; building it costs more Python than running it):
+    current assignments of the organisations ``org_ids`` with titles and targets."""
+    columns, joined = _requirement_columns()
+    return (joined(select(*columns))
+            .where(Assignment.org_id.in_(bindparam("org_ids", expanding=True)), Assignment.removed_at.is_(None))
+            .order_by(Assignment.id))
+
+
+def _requirement(row) -> Requirement:
+    cols, (current_title, draft_title, meeting_title, team_name, first, last, email) = row[:16], row[16:23]
+    kind, course_id = cols[2], cols[3]
+    if kind == "course":
+        title = current_title or draft_title or f"Course {course_id}"
+    else:
+        title = f"Minutes: {meeting_title}"
+    person_name = (f"{first} {last}".strip() or email) if email is not None else None
+    return Requirement(*cols, title=title, target_label=target_label(
+        cols[5], team_name=team_name, person_name=person_name, job_title=cols[8]))
 
 
 def load_requirements(org_ids) -> list[Requirement]:
     """The organisations' current assignments with their titles and targets, in one query."""
-    rows = db.session.execute(_requirements_statement(), {"org_ids": list(org_ids)})
-    found = []
-    for (*cols, current_title, draft_title, meeting_title, team_name, first, last, email) in rows:
-        kind, course_id = cols[2], cols[3]
-        if kind == "course":
-            title = current_title or draft_title or f"Course {course_id}"
-        else:
-            title = f"Minutes: {meeting_title}"
-        person_name = (f"{first} {last}".strip() or email) if email is not None else None
-        found.append(Requirement(*cols, title=title, target_label=target_label(
-            cols[5], team_name=team_name, person_name=person_name, job_title=cols[8])))
-    return found
+    return [_requirement(row) for row in db.session.execute(_requirements_statement(), {"org_ids": list(org_ids)})]
 
 
 def _people(rows, team_rows) -> list[Person]:
@@ -186,23 +198,6 @@ def load_people(org: Organisation, *, include_leavers: bool = False) -> list[Per
         select(TeamMember.membership_id, Team.id, Team.name).join(Team, Team.id == TeamMember.team_id)
         .where(Team.org_id == org.id).order_by(Team.name)).all()
     return _people(db.session.execute(query).all(), team_rows)
-
-
-@cache
-def _user_people_statement():
-    return (select(*_PERSON_COLUMNS, Team.id, Team.name).join(User, User.id == Membership.user_id)
-            .outerjoin(TeamMember, TeamMember.membership_id == Membership.id)
-            .outerjoin(Team, Team.id == TeamMember.team_id)
-            .where(Membership.user_id == bindparam("user_id"), Membership.deactivated_at.is_(None))
-            .order_by(Team.name))
-
-
-def load_user_people(user: User) -> list[Person]:
-    """The user's active memberships with their teams, as people to evaluate (for their own dashboard),
-    in one statement."""
-    rows = db.session.execute(_user_people_statement(), {"user_id": user.id}).all()
-    people = {row[0]: row[:-2] for row in rows}
-    return _people(people.values(), [(row[0], row[-2], row[-1]) for row in rows if row[-2] is not None])
 
 
 def _completions_union(user_ids, course_ids, meeting_ids):
@@ -373,15 +368,69 @@ def person_cells(person: Person, today: date) -> list[Cell]:
     return sorted(cells.values(), key=lambda c: (rules.STATUS_ORDER.index(c.state.status), c.item.title))
 
 
+@cache
+def _my_training_statement():
+    """Everything ``my_training`` needs in one round trip (every learner's dashboard runs it): each
+    assignment that applies to one of the user's active memberships, with its titles, the membership,
+    and one row per completion of its item by the user (none: one row with NULLs).
+
+    Targets by person and team are matched here (a team's through the membership's team places);
+    targets by job title are matched in Python, with ``in_scope``, which compares case-insensitively
+    in every language."""
+    user_id = bindparam("user_id")
+    a = Assignment
+    columns, joined = _requirement_columns(a)
+    orgs = select(Membership.org_id).where(Membership.user_id == user_id, Membership.deactivated_at.is_(None))
+    assigned = select(a.course_id, a.meeting_id).where(a.org_id.in_(orgs), a.removed_at.is_(None)).subquery()
+    done = union_all(
+        select(literal_column("'course'").label("kind"), CourseCompletion.course_id.label("item_id"),
+               CourseCompletion.completed_at.label("at"), null().cast(Date).label("on"))
+        .where(CourseCompletion.user_id == user_id, CourseCompletion.course_id.in_(select(assigned.c.course_id))),
+        select(literal_column("'minutes'"), MinutesAcknowledgement.meeting_id, MinutesAcknowledgement.acknowledged_at,
+               null().cast(Date))
+        .where(MinutesAcknowledgement.user_id == user_id,
+               MinutesAcknowledgement.meeting_id.in_(select(assigned.c.meeting_id))),
+        select(TrainingRecord.item_kind,
+               case((TrainingRecord.item_kind == "course", TrainingRecord.course_id), else_=TrainingRecord.meeting_id),
+               null().cast(CourseCompletion.completed_at.type), TrainingRecord.completed_on)
+        .where(TrainingRecord.user_id == user_id, TrainingRecord.voided_at.is_(None))).subquery("done")
+    item_id = case((a.item_kind == "course", a.course_id), else_=a.meeting_id)
+    in_team = (select(TeamMember.team_id)
+               .where(TeamMember.membership_id == Membership.id, TeamMember.team_id == a.target_team_id)
+               .correlate(Membership, a).exists())
+    applies = ((a.target_kind == "org") | (a.target_kind == "job_title")
+               | ((a.target_kind == "person") & (a.target_user_id == user_id)) | ((a.target_kind == "team") & in_team))
+    query = (select(*columns, Membership.id, Membership.org_id, Membership.job_title, Membership.created_at,
+                    done.c.at, done.c.on)
+             .select_from(Membership)
+             .join(a, (a.org_id == Membership.org_id) & a.removed_at.is_(None) & applies))
+    return (joined(query)
+            .outerjoin(done, (done.c.kind == a.item_kind) & (done.c.item_id == item_id))
+            .where(Membership.user_id == user_id, Membership.deactivated_at.is_(None))
+            .order_by(a.id))
+
+
 def my_training(user: User, today: date) -> list[tuple[Person, Cell]]:
-    """Everything ``user`` is required to do, across their organisations, most urgent first."""
-    org_ids = {m.org_id for m in active_memberships(user)}
-    assignments = load_requirements(org_ids) if org_ids else []
+    """Everything ``user`` is required to do, across their organisations, most urgent first (one query)."""
+    assignments: dict[int, Requirement] = {}
+    people: dict[int, Person] = {}
+    completions: dict[tuple[int, str], list[date]] = defaultdict(list)
+    for row in unit_of_work.read(_my_training_statement(), {"user_id": user.id}):
+        membership_id, org_id, job_title, joined_at, at, on = row[_REQUIREMENT_WIDTH:]
+        a = assignments.get(row[0])
+        if a is None:
+            a = assignments[row[0]] = _requirement(row)
+        p = people.get(membership_id)
+        if p is None:
+            p = people[membership_id] = Person(membership_id, user.id, org_id, user.full_name,
+                                               user.email, job_title or "", joined_at.date(), True)
+        if a.target_kind == "team":
+            p.team_ids.add(a.target_team_id)  # matched in the query
+        if at is not None or on is not None:
+            completions[(user.id, item_key(a))].append(on if at is None else at.date())
     if not assignments:
         return []
-    people = load_user_people(user)
-    cells = evaluate(people, assignments, load_completions([user.id], assignments), today)
-    by_id = {p.membership_id: p for p in people}
-    rows = [(by_id[m_id], cell) for (m_id, _), cell in cells.items()]
+    cells = evaluate(list(people.values()), list(assignments.values()), completions, today)
+    rows = [(people[m_id], cell) for (m_id, _), cell in cells.items()]
     return sorted(rows, key=lambda r: (rules.STATUS_ORDER.index(r[1].state.status),
                                        r[1].state.due_on or date.max, r[1].item.title))
