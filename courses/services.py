@@ -21,7 +21,7 @@ from courses.signals import course_completed
 from courses.models import (Course, CourseCompletion, CourseModule, CoursePerson, CourseVersion, CreditDesignation,
                             Enrolment, EvaluationAnswer, Lesson, LessonProgress, Quiz, QuizAttempt, QuizChoice,
                             QuizResponse)
-from lms import caching
+from lms import caching, unit_of_work
 from lms.errors import RuleViolation
 from lms.extensions import db
 
@@ -430,7 +430,7 @@ def _dashboard_statement():
 def dashboard_for(user, now: datetime) -> dict:
     """In progress, completed, assigned (with due dates) and expiring soon, in one query."""
     rows = [DashboardRow(BoardEntry(course_id, title, completed_at, due_on, expires_on, assigned_by_id), d, t)
-            for course_id, title, completed_at, due_on, expires_on, assigned_by_id, d, t in db.session.execute(
+            for course_id, title, completed_at, due_on, expires_on, assigned_by_id, d, t in unit_of_work.read(
                 _dashboard_statement(), {"user_id": user.id})]
     today = now.date()
     soon = today + timedelta(days=EXPIRING_SOON_DAYS)

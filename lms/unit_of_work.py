@@ -46,6 +46,15 @@ def commit() -> None:
         pending.extend(g.pop("_after_commit", []))  # a callback may schedule more
 
 
+def read(statement, params: dict | None = None):
+    """Run a statement that selects plain columns (no ORM objects) in this request's transaction,
+    on the session's own connection: pending changes are flushed first, as the session would, and
+    the ORM's execution layer (0.1 to 0.2 ms of Python a statement, measured) is skipped. For the
+    reads that every page view runs."""
+    db.session.flush()
+    return db.session.connection().execute(statement, params or {})
+
+
 def write_apart(func: Callable, *args) -> None:
     """After this request's commit, run ``func(*args)`` in a transaction of its own.
 

@@ -6,7 +6,7 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, exists, select
 
-from lms.extensions import db
+from lms import unit_of_work
 from lms.main import bp
 from lms.main.dashboard import render_parts
 from lms.permissions import active_memberships
@@ -28,7 +28,7 @@ def _has_licence_statement():
 
 def _profile_gaps(user) -> list[str]:
     def no_licence() -> bool:  # one EXISTS, rather than loading the licences as objects
-        return not db.session.scalar(_has_licence_statement(), {"user_id": user.id})
+        return not unit_of_work.read(_has_licence_statement(), {"user_id": user.id}).scalar()
 
     return [
         label for label, missing in (

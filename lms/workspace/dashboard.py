@@ -15,6 +15,7 @@ from courses.models import Course, CourseCompletion, CourseVersion, CreditDesign
 from lms.audit.models import AuditEvent
 from lms.credits.models import CreditEntry
 from lms.credits.services import has_claimed
+from lms import unit_of_work
 from lms.extensions import db
 from lms.main.dashboard import register_part
 from lms.orgs.models import ROLE_RANK, Organisation
@@ -92,7 +93,7 @@ def credit_to_claim(user_id: int, now: datetime) -> list[Unclaimed]:
 
     today = now.date()
     courses, live = [], []
-    for kind, activity_id, title, completed, expires, top, n in db.session.execute(
+    for kind, activity_id, title, completed, expires, top, n in unit_of_work.read(
             _credit_to_claim_statement(), {"user_id": user_id, "now": now, "since": now - LIVE_LOOK_BACK}):
         if kind == "course":
             if expires is None or expires >= today:
