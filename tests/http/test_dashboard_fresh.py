@@ -20,7 +20,7 @@ def test_dashboard_follows_enrolment_progress_requirements_and_profile(db, clien
     client.login(learner)
 
     page = client.get("/dashboard").text
-    assert "Nothing in progress yet" in page and "your credentials" in page
+    assert "Nothing in progress yet" in page and "your credentials" in page and "a licence" in page
     strip = re.compile(r'name="csrf_token"[^>]*>')  # signed with the time: the one part that may differ
     assert strip.sub("", client.get("/dashboard").text) == strip.sub("", page)  # nothing changed, nothing moves
 
@@ -35,7 +35,8 @@ def test_dashboard_follows_enrolment_progress_requirements_and_profile(db, clien
 
     db.session.add(Requirement(learner_id=learner.id, name="Ohio medical licence", total_required=Decimal("50")))
     db.session.commit()
-    assert "Ohio medical licence" in client.get("/dashboard").text
+    page = client.get("/dashboard").text
+    assert "Ohio medical licence" in page and "a licence" in page  # a requirement is not a licence
 
     learner.credentials = "MD"
     db.session.add(Licence(user_id=learner.id, state="OH", number="35.123456"))
@@ -56,3 +57,9 @@ def test_someone_elses_progress_leaves_my_dashboard_alone(db, client):
     services.view_lesson(theirs, course.current_version.lessons[0], now=utcnow())
     db.session.commit()
     assert "0 of 2 lessons" in client.get("/dashboard").text
+
+
+def test_someone_who_is_not_a_health_professional_is_not_asked_for_a_licence(db, client):
+    client.login(make_user(credentials="Practice manager", profession="other"))
+    page = client.get("/dashboard").text
+    assert "a licence" not in page and "add your" not in page.lower()
