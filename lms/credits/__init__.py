@@ -29,13 +29,12 @@ def _seed_demo(world) -> None:
 
 
 def _dashboard_part(user, now):
-    from flask import render_template
-    from markupsafe import Markup
+    from flask import get_template_attribute
 
     from lms.credits.services import requirement_progress
 
-    return Markup(render_template("lms/main/_requirements_card.html",
-                                  requirements=requirement_progress(user.id, now.date())))
+    return get_template_attribute("lms/main/_requirements_card.html", "requirements_card")(
+        requirement_progress(user.id, now.date()))
 
 
 def _send_reminders(_sender, now):

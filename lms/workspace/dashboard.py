@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from datetime import date, datetime, timedelta
 
-from flask import render_template
+from flask import get_template_attribute, render_template
 from markupsafe import Markup
 from sqlalchemy import Date, Integer, and_, bindparam, func, literal_column, null, select, union_all
 
@@ -234,7 +234,7 @@ def credit_section(user, now: datetime):
     todo = credit_to_claim(user.id, now)
     if not todo:
         return None
-    return Markup(render_template("workspace/_credit_todo.html", todo=todo, today=now.date()))
+    return get_template_attribute("workspace/_credit_todo.html", "credit_todo")(todo, now.date())
 
 
 def manager_section(user, now: datetime):
