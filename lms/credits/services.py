@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from flask import g, has_request_context, request
 from sqlalchemy import bindparam, exists, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +25,7 @@ from lms.credits.models import CreditEntry, CreditType, ExternalCredit, Requirem
 from lms.credits.signals import credit_claimed, credit_corrected
 from lms.credits.requirements import LedgerLine, Rule, progress
 from lms.extensions import db
-from lms.users.models import PROFESSIONS, Licence, User
+from lms.users.models import PROFESSIONS, User
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000")
@@ -438,35 +437,21 @@ def rule_for(requirement: Requirement) -> Rule:
 
 @cache
 def _requirements_statement():
-    """Built once: every dashboard runs it. The learner's requirements (none: one row without one)
-    and whether a licence is on file, in one round trip."""
-    learner_id = bindparam("learner_id")
-    one = select(literal_column("1").label("one")).subquery()
-    return (select(Requirement, exists().where(Licence.user_id == learner_id).label("has_licence"))
-            .select_from(one).outerjoin(Requirement, Requirement.learner_id == learner_id)
-            .order_by(Requirement.cycle_end.is_(None), Requirement.cycle_end))
+    """Built once: the requirements page and the API read it."""
+    return (select(Requirement).where(Requirement.learner_id == bindparam("learner_id"))
+            .order_by(Requirement.cycle_end.is_(None), Requirement.cycle_end, Requirement.id))
 
 
-def requirements_and_licence(learner_id: int) -> tuple[list[Requirement], bool]:
-    """The learner's requirements (soonest cycle end first) and whether they have a licence on file.
-    A GET keeps the answer for the rest of the request: the dashboard's card and its profile check
-    share it."""
-    memo = g.setdefault("_requirements_memo", {}) if has_request_context() and request.method in ("GET", "HEAD") else {}
-    if learner_id not in memo:
-        rows = db.session.execute(_requirements_statement(), {"learner_id": learner_id}).all()
-        memo[learner_id] = ([r for r, _ in rows if r is not None], bool(rows[0][1]))
-    return memo[learner_id]
-
-
-def requirement_progress(learner_id: int, today: date):
-    """Each of the learner's requirements with its progress (two queries in all; one with none)."""
-    requirements, _ = requirements_and_licence(learner_id)
+def requirement_progress(learner_id: int, today: date, requirement_ids: list[int] | None = None):
+    """Each of the learner's requirements (soonest cycle end first) with its progress: two queries.
+    ``requirement_ids`` (the dashboard knows them already): none when it is empty."""
+    if requirement_ids is not None and not requirement_ids:
+        return []
+    query = _requirements_statement()
+    if requirement_ids is not None:
+        query = query.where(Requirement.id.in_(requirement_ids))
+    requirements = db.session.scalars(query, {"learner_id": learner_id}).all()
     if not requirements:
         return []
     lines = ledger_lines(transcript(learner_id))
     return [(r, progress(rule_for(r), lines, today)) for r in requirements]
-
-
-def lacks_a_licence(user) -> bool:
-    """The dashboard's profile check: a health professional with no licence on file."""
-    return user.profession != "other" and not requirements_and_licence(user.id)[1]

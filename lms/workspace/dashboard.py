@@ -1,5 +1,6 @@
-"""The dashboard's parts per role: credit to claim (every learner), the practice (managers), teaching
-(educators) and the site (administrators). Each part is a few aggregate queries, uncached."""
+"""The dashboard's parts per role: credit to claim and licence requirements (every learner), the
+practice (managers), teaching (educators) and the site (administrators). Each part is a few
+aggregate queries, uncached."""
 
 from __future__ import annotations
 
@@ -7,28 +8,32 @@ from dataclasses import dataclass
 from functools import cache
 from datetime import date, datetime, timedelta
 
-from flask import get_template_attribute, render_template
+from flask import g, get_template_attribute, has_request_context, render_template, request
 from markupsafe import Markup
-from sqlalchemy import Date, Integer, and_, bindparam, func, literal_column, null, select, union_all
+from sqlalchemy import (Date, Integer, String, and_, bindparam, case, exists, func, literal_column, null, select,
+                        union_all)
 
 from courses.models import Course, CourseCompletion, CourseVersion, CreditDesignation, Enrolment
-from lms.audit.models import AuditEvent
-from lms.credits.models import CreditEntry
-from lms.credits.services import has_claimed
 from lms import unit_of_work
+from lms.audit.models import AuditEvent
+from lms.credits.models import CreditEntry, Requirement
+from lms.credits.services import fmt, has_claimed, requirement_progress
 from lms.extensions import db
-from lms.main.dashboard import register_part
+from lms.main.dashboard import register_part, register_profile_check
 from lms.orgs.models import ROLE_RANK, Organisation
 from lms.permissions import active_memberships, is_admin
 from lms.training import compliance, rules
-from lms.users.models import User
-from meetings.models import ActionItem, Meeting
+from lms.users.models import Licence, User
+from meetings.models import ActionItem, AttendanceInterval, Meeting
 
 UPCOMING_LIMIT = 5
 LIST_LIMIT = 8
 
 
-# --- every learner: credit to claim -------------------------------------------------------------
+# --- every learner: credit to claim, licence requirements, a licence on file ---------------------
+# Every learner's dashboard needs all three: they are read in one statement (one round trip instead
+# of three), and a GET keeps the answer for the rest of the request, so the "Credit to claim" part,
+# the requirements card and the "a licence" profile check share it.
 
 
 @dataclass(frozen=True)
@@ -41,19 +46,26 @@ class Unclaimed:
     kind: str = "course"  # or "meeting": a live activity attended
 
 
+@dataclass(frozen=True)
+class LearnerCredit:
+    unclaimed: list[Unclaimed]  # the nearest deadline first, then live activities, the latest first
+    requirement_ids: list[int]  # the requirements the learner tracks (their rows are read only if any)
+    has_licence: bool
+
+
 LIVE_LOOK_BACK = timedelta(days=365)
 LIVE_CANDIDATES = 10
 
 
 @cache
-def _credit_to_claim_statement():
-    """Both halves of the credit to claim, in one round trip (built once: every dashboard runs it).
+def _statement():
+    """One round trip, built once (every dashboard runs it), as one row shape for four kinds of row.
 
-    Courses: those the learner completed, with the version they first completed (else the current
-    enrolment's), its designations, and no claim in the ledger for the course. Live activities: the
-    ended, accredited meetings of the past year with the learner's attendance on record and no claim."""
-    from meetings.models import AttendanceInterval
-
+    ``course``: a course the learner completed, with the version they first completed (else the
+    current enrolment's), its designations, and no claim in the ledger for the course. ``meeting``:
+    an ended, accredited meeting of the past year with the learner's attendance on record and no
+    claim. ``requirement``: a requirement the learner tracks. ``licence``: always one row, whose last
+    column says whether a licence is on file."""
     user_id = bindparam("user_id")
     when = Meeting.ends_at.type
     first_version = (select(CourseCompletion.version_id).where(CourseCompletion.enrolment_id == Enrolment.id)
@@ -77,39 +89,65 @@ def _credit_to_claim_statement():
                    (Meeting.ends_at <= bindparam("now", type_=when)) | Meeting.ended_at.is_not(None),
                    attended, ~has_claimed(user_id, "meeting", Meeting.id))
             .order_by(Meeting.ends_at.desc()).limit(LIVE_CANDIDATES).subquery())
-    meetings = select(literal_column("'meeting'"), live.c.id, live.c.title, live.c.ends_at, null().cast(Date),
-                      null().cast(CreditDesignation.max_amount.type), null().cast(Integer))
-    return union_all(courses, meetings)
+    no_date, no_amount, no_count = null().cast(Date), null().cast(CreditDesignation.max_amount.type), null().cast(Integer)
+    meetings = select(literal_column("'meeting'"), live.c.id, live.c.title, live.c.ends_at, no_date, no_amount, no_count)
+    requirements = select(literal_column("'requirement'"), Requirement.id, null().cast(String), null().cast(when),
+                          no_date, no_amount, no_count).where(Requirement.learner_id == user_id)
+    licence = select(literal_column("'licence'"), null().cast(Integer), null().cast(String), null().cast(when), no_date,
+                     no_amount, case((exists().where(Licence.user_id == user_id), 1), else_=0))
+    return union_all(courses, meetings, requirements, licence)
 
 
-def credit_to_claim(user_id: int, now: datetime) -> list[Unclaimed]:
-    """What the learner can claim: completed courses whose credit they have not claimed (the nearest
-    deadline first), then live activities they attended long enough for credit and have not claimed.
+def learner_credit(user_id: int, now: datetime) -> LearnerCredit:
+    """The learner's credit to claim, tracked requirements and licence on file (kept for the rest of a GET).
 
-    One query finds both; for the few meetings it finds, the credits contract
-    (``lms.activities.participation``) decides whether the credible minutes earn credit and how much."""
+    For the few live activities found, the credits contract (``lms.activities.participation``)
+    decides whether the credible minutes earn credit and how much."""
+    memo = g.setdefault("_learner_credit", {}) if has_request_context() and request.method in ("GET", "HEAD") else {}
+    if user_id not in memo:
+        memo[user_id] = _read(user_id, now)
+    return memo[user_id]
+
+
+def _read(user_id: int, now: datetime) -> LearnerCredit:
     from lms import activities
-    from lms.credits.services import fmt
 
     today = now.date()
-    courses, live = [], []
+    courses, live, requirement_ids, has_licence = [], [], [], False
     for kind, activity_id, title, completed, expires, top, n in unit_of_work.read(
-            _credit_to_claim_statement(), {"user_id": user_id, "now": now, "since": now - LIVE_LOOK_BACK}):
+            _statement(), {"user_id": user_id, "now": now, "since": now - LIVE_LOOK_BACK}):
         if kind == "course":
             if expires is None or expires >= today:
                 courses.append(Unclaimed(activity_id, title, completed, expires, f"up to {fmt(top)} credit"
                                          f"{'s' if top != 1 else ''}" + (f" ({n} credit types)" if n > 1 else "")))
-            continue
-        part = activities.participation("meeting", user_id, activity_id)
-        if part.completed_at is None or part.max_claimable <= 0:
-            continue
-        top = part.max_claimable
-        live.append((completed, Unclaimed(activity_id, title, part.completed_at, None,
-                                          f"attended {part.minutes_attended} min · up to {fmt(top)} "
-                                          f"credit{'s' if top != 1 else ''}", kind="meeting")))
+        elif kind == "meeting":
+            part = activities.participation("meeting", user_id, activity_id)
+            if part.completed_at is None or part.max_claimable <= 0:
+                continue
+            top = part.max_claimable
+            live.append((completed, Unclaimed(activity_id, title, part.completed_at, None,
+                                              f"attended {part.minutes_attended} min · up to {fmt(top)} "
+                                              f"credit{'s' if top != 1 else ''}", kind="meeting")))
+        elif kind == "requirement":
+            requirement_ids.append(activity_id)
+        else:
+            has_licence = bool(n)
     courses.sort(key=lambda u: (u.deadline or date.max, u.title))
-    live.sort(key=lambda pair: pair[0], reverse=True)  # the most recent meeting first, as before
-    return courses + [u for _, u in live]
+    live.sort(key=lambda pair: pair[0], reverse=True)  # the most recent meeting first
+    return LearnerCredit(courses + [u for _, u in live], requirement_ids, has_licence)
+
+
+def credit_to_claim(user_id: int, now: datetime) -> list[Unclaimed]:
+    """What the learner can claim: completed courses whose credit they have not claimed (the nearest
+    deadline first), then live activities they attended long enough for credit and have not claimed."""
+    return learner_credit(user_id, now).unclaimed
+
+
+def lacks_a_licence(user) -> bool:
+    """The dashboard's profile check: a health professional with no licence on file."""
+    from lms.types import utcnow
+
+    return user.profession != "other" and not learner_credit(user.id, utcnow()).has_licence
 
 
 # --- managers: the practice ---------------------------------------------------------------------
@@ -237,6 +275,13 @@ def credit_section(user, now: datetime):
     return get_template_attribute("workspace/_credit_todo.html", "credit_todo")(todo, now.date())
 
 
+def requirements_section(user, now: datetime):
+    """The licence requirements card (only the learner's own requirements are read, and only if any)."""
+    ids = learner_credit(user.id, now).requirement_ids
+    return get_template_attribute("lms/main/_requirements_card.html", "requirements_card")(
+        requirement_progress(user.id, now.date(), ids))
+
+
 def manager_section(user, now: datetime):
     seats = [s for s in _seats(user, "manager")]
     if not seats:
@@ -270,7 +315,10 @@ def admin_section(user, now: datetime):
 
 
 def register() -> None:
-    """The role parts go at the top of the dashboard, most personal first."""
+    """The role parts go at the top of the dashboard, most personal first; the learner's licence
+    requirements at the side, and the "a licence" profile check."""
     for name, receiver in (("credit-to-claim", credit_section), ("practice", manager_section),
                            ("activities", educator_section), ("site", admin_section)):
         register_part("top", name, receiver)
+    register_part("side", "requirements", requirements_section)
+    register_profile_check("a licence", lacks_a_licence)
