@@ -200,6 +200,7 @@ def format_datetime(value: datetime | None, tz: str | None = None, fmt: str = "%
 
 
 def _init_templates(app: Flask) -> None:
+    from flask import has_request_context, request
     from flask_login import current_user
 
     from lms.permissions import managed_orgs, template_helpers
@@ -219,6 +220,25 @@ def _init_templates(app: Flask) -> None:
 
     @app.template_filter("datetime")
     def _datetime_filter(value, tz=None, fmt="%a %d %b %Y, %H:%M"):
-        if tz is None and current_user and current_user.is_authenticated:
-            tz = current_user.timezone
+        if tz is None:
+            user = current_user._get_current_object() if has_request_context() else None
+            tz = user.timezone if user is not None and user.is_authenticated else None
         return format_datetime(value, tz, fmt)
+
+    # Every page's layout prints the same two dozen links. A link to an endpoint without arguments (or
+    # to a static file) is the same string on every request under one mount point, so the URL map is
+    # asked once per process; anything with arguments, a blueprint-relative endpoint or no request
+    # is built as usual.
+    build, built = app.url_for, {}
+
+    def url_for(endpoint: str, **values) -> str:
+        if endpoint[:1] == "." or not has_request_context() or (
+                values and (endpoint != "static" or len(values) != 1 or "filename" not in values)):
+            return build(endpoint, **values)
+        key = (endpoint, values.get("filename"), request.root_path)
+        url = built.get(key)
+        if url is None:
+            url = built[key] = build(endpoint, **values)
+        return url
+
+    app.jinja_env.globals["url_for"] = url_for
