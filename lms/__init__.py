@@ -150,7 +150,7 @@ def _init_login(app: Flask) -> None:
         found = load_session(value, now=utcnow(), ip=request.remote_addr)
         if found is None:
             return None
-        user, g.user_session = found
+        user, g.user_session_id = found
         user.session_token = value.rsplit(".", 1)[1]
         return user
 

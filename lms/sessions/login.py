@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request
 from flask_login import login_user
 
+from lms.extensions import db
 from lms.sessions.models import UserSession
 from lms.sessions.services import record_sign_in, start_session
 from lms.types import utcnow
@@ -25,5 +26,8 @@ def sign_in(user: User, *, method: str, remember: bool = False, org_id: int | No
 
 
 def current_session() -> UserSession | None:
-    """The session row of this request's cookie (set when Flask-Login loaded the user)."""
+    """The session row of this request's cookie: the one just signed in, or the one Flask-Login's user
+    load found (its id; the row is read here, by the few pages that show or end it)."""
+    if g.get("user_session") is None and g.get("user_session_id") is not None:
+        g.user_session = db.session.get(UserSession, g.user_session_id)
     return g.get("user_session")

@@ -61,12 +61,14 @@ def parse_cookie_id(value: str | None) -> tuple[int, str, str] | None:
 
 @cache
 def _session_statement():
-    """One statement, as the login's user load is without sessions: the session row, its user and the
-    user's active memberships (kept as the request's seats on a GET, see lms.permissions).
+    """One statement, as the login's user load is without sessions: the session's id and last-seen
+    time, its user and the user's active memberships (kept as the request's seats on a GET, see
+    lms.permissions). The session row itself is loaded only by the pages that show or end it.
 
     Every request runs it, so it is built once and executed with parameters (building a select()
     costs more Python than PostgreSQL spends running this one)."""
-    return (select(UserSession, User, Membership.id, Membership.org_id, Membership.role, Organisation.name)
+    return (select(UserSession.id, UserSession.last_seen_at, User, Membership.id, Membership.org_id, Membership.role,
+                   Organisation.name)
             .join(User, User.id == UserSession.user_id)
             .outerjoin(Membership, (Membership.user_id == User.id) & Membership.deactivated_at.is_(None))
             .outerjoin(Organisation, Organisation.id == Membership.org_id)
@@ -74,8 +76,9 @@ def _session_statement():
                    UserSession.ended_at.is_(None)))
 
 
-def load_session(value: str | None, *, now: datetime, ip: str | None = None) -> tuple[User, UserSession] | None:
-    """The user and open session a cookie value names, or None (ended, rotated nonce, disabled)."""
+def load_session(value: str | None, *, now: datetime, ip: str | None = None) -> tuple[User, int] | None:
+    """The user and the id of the open session a cookie value names, or None (ended, rotated nonce,
+    disabled)."""
     parsed = parse_cookie_id(value)
     if parsed is None:
         return None
@@ -83,14 +86,14 @@ def load_session(value: str | None, *, now: datetime, ip: str | None = None) -> 
     rows = db.session.execute(_session_statement(), {"token_hash": _hash(token), "user_id": user_id}).all()
     if not rows:
         return None
-    row, user = rows[0][0], rows[0][1]
+    session_id, last_seen_at, user = rows[0][:3]
     if not user.is_active or not hmac.compare_digest(user.session_nonce, nonce):
         return None
-    keep_seats(user.id, [r[2:] for r in rows])
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    keep_seats(user.id, [r[3:] for r in rows])
+    if now - last_seen_at >= TOUCH_EVERY:
         # Written after the page's commit, in its own transaction: a page view stays a read.
-        write_apart(_touch, row.id, now, ip)
-    return user, row
+        write_apart(_touch, session_id, now, ip)
+    return user, session_id
 
 
 def _touch(session_id: int, now: datetime, ip: str | None) -> None:

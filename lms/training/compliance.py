@@ -125,21 +125,25 @@ def load_assignments(org_ids) -> list[Assignment]:
         .order_by(Assignment.id)))
 
 
-def _requirement_columns(a=Assignment):
-    """The columns of a ``Requirement`` (then its titles and target names) and the joins that find them."""
+def _requirement_columns(a=Assignment, *, targets: bool = True):
+    """The columns of a ``Requirement`` (then its titles and target names) and the joins that find them.
+    Without ``targets`` the target's team and person names are left out (NULL), and so are their joins."""
     current, draft, person = aliased(CourseVersion), aliased(CourseVersion), aliased(User)
+    names = (Team.name, person.first_name, person.last_name, person.email) if targets else (null(),) * 4
     columns = (a.id, a.org_id, a.item_kind, a.course_id, a.meeting_id, a.target_kind, a.target_user_id,
                a.target_team_id, a.target_job_title, a.due_on, a.recurrence_months, a.recurrence_basis,
                a.grace_days, a.is_mandatory, a.created_at, a.created_by_id,
-               current.title, draft.title, Meeting.title, Team.name, person.first_name, person.last_name, person.email)
+               current.title, draft.title, Meeting.title, *names)
 
     def joined(query):
-        return (query.outerjoin(Course, Course.id == a.course_id)
-                .outerjoin(current, current.id == Course.current_version_id)
-                .outerjoin(draft, draft.id == Course.draft_version_id)
-                .outerjoin(Meeting, Meeting.id == a.meeting_id)
-                .outerjoin(Team, Team.id == a.target_team_id)
-                .outerjoin(person, person.id == a.target_user_id))
+        query = (query.outerjoin(Course, Course.id == a.course_id)
+                 .outerjoin(current, current.id == Course.current_version_id)
+                 .outerjoin(draft, draft.id == Course.draft_version_id)
+                 .outerjoin(Meeting, Meeting.id == a.meeting_id))
+        if targets:
+            query = (query.outerjoin(Team, Team.id == a.target_team_id)
+                     .outerjoin(person, person.id == a.target_user_id))
+        return query
     return columns, joined
 
 
@@ -379,7 +383,7 @@ def _my_training_statement():
     in every language."""
     user_id = bindparam("user_id")
     a = Assignment
-    columns, joined = _requirement_columns(a)
+    columns, joined = _requirement_columns(a, targets=False)  # "My required training" shows no target
     orgs = select(Membership.org_id).where(Membership.user_id == user_id, Membership.deactivated_at.is_(None))
     assigned = select(a.course_id, a.meeting_id).where(a.org_id.in_(orgs), a.removed_at.is_(None)).subquery()
     done = union_all(
