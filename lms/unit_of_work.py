@@ -55,6 +55,16 @@ def read(statement, params: dict | None = None):
     return db.session.connection().execute(statement, params or {})
 
 
+def writes(view: Callable) -> Callable:
+    """Mark a GET view that records something (opening a lesson records the learner's progress).
+
+    On SQLite a GET's transaction begins deferred, as a read, so reads run side by side; a read
+    that then writes fails at once when another request wrote in the meantime. A marked view's
+    transaction takes the write lock up front, as a POST's does, and waits its turn."""
+    view.writes_on_get = True
+    return view
+
+
 def write_apart(func: Callable, *args) -> None:
     """After this request's commit, run ``func(*args)`` in a transaction of its own.
 

@@ -170,6 +170,7 @@ def _neighbours(version, lesson):
 
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>")
 @login_required
+@unit_of_work.writes  # opening a lesson records progress
 def lesson(course_id: int, lesson_id: int):
     course = get_course_or_404(course_id)
     enrolment, response = _enrolment_or_redirect(course)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from lms import unit_of_work
 from lms.extensions import db, limiter
 from lms.permissions import get_org_or_404
 from lms.security import external_url, safe_next
@@ -58,6 +59,7 @@ def _begin_oidc(conn: SsoConnection, email: str, next_url: str | None):
 
 @bp.route("/oidc/callback")
 @limiter.limit(_per_ip_limit)
+@unit_of_work.writes  # the identity provider's redirect back signs the person in
 def oidc_callback():
     pending = session.pop(PENDING_KEY, None)
     now = utcnow()
