@@ -402,14 +402,16 @@ def mixed_targets(found: dict, sessions: dict, attempts: dict) -> tuple[list[Tar
     reads, writes = [], []
     topics = found["topics"] or [""]
     people = [p for p in found["people"] if p["id"] in sessions]
-    for kind in range(5):
-        for n, p in enumerate(people):
-            c = sessions[p["id"]][0]
-            reads.append([Target(f"/courses/{p['course']}", c), Target("/dashboard", c),
-                          Target("/credits/transcript", c), Target(f"/meetings/{p['meeting']}", c),
-                          Target(f"/courses/?topic={requests.utils.quote(topics[n % len(topics)])}", c)][kind])
-    for step in range(5):
-        for p in people:
+    for n, p in enumerate(people):  # the five pages of one learner, then the next learner's
+        c = sessions[p["id"]][0]
+        reads.extend([Target(f"/courses/{p['course']}", c), Target("/dashboard", c),
+                      Target("/credits/transcript", c), Target(f"/meetings/{p['meeting']}", c),
+                      Target(f"/courses/?topic={requests.utils.quote(topics[n % len(topics)])}", c)])
+    # Each learner's writes one after another (not every learner's heartbeats, then every quiz, then
+    # every claim): wrk starts at a random target, and a run of a few hundred writes then meets
+    # the same mix of writes wherever it starts.
+    for p in people:
+        for step in range(5):
             c, token = sessions[p["id"]]
             if step == 3 and p["id"] in attempts:  # answer the quiz opened for this learner
                 course, attempt_id, answers = attempts[p["id"]]
