@@ -19,10 +19,13 @@ fixed time (warm-up first), every request with ``Connection: close``, cycling th
 
 Then the mixed run (``--no-mixed`` skips it): the learner pages (dashboard, course page, transcript,
 meeting page, catalog) driven together read-only, then again while a second wrk sends about 10% of
-all requests as the writes learners make: on an unfinished course video heartbeats, opening a text
-lesson (which records progress) and answering a quiz (an attempt opened for each learner before the
-run, as the "Start" button does), and on a completed course the credit claim. The reads' figures are reported on their own, so "mixed
-reads within 20% of read-only" can be checked.
+all requests as the writes learners make: on an unfinished course opening a text lesson (which
+records progress) and a minute of video heartbeats, answering a quiz (an attempt opened for each
+learner before the run, as the "Start" button does), and on a completed course the credit claim
+(which queues a certificate PDF for the RQ worker); shuffled, so that every stretch of a run is
+the same mix. The reads' figures are reported on their own, so "mixed reads within 20% of
+read-only" can be checked, and the CPU each request cost is shown per process, the RQ worker's
+included.
 
 Traffic goes to 127.0.0.1 only, and each wrk run stops by itself. It prints req/s, p50 and p95
 per page and the ratio of each page's throughput to the floor's, and writes JSON to
@@ -35,6 +38,7 @@ import argparse
 import json
 import math
 import os
+import random
 import re
 import secrets
 import shutil
@@ -68,6 +72,7 @@ MIXED_READS_WITHIN = 0.20  # mixed reads' throughput within 20% of read-only
 WRITE_LATENCY_IN_READS = 2.0  # a first guess at a write's latency, in read latencies (measured 1.5-2.3)
 MIXED_ATTEMPTS = 3  # tries at pacing the writes to MIXED_WRITE_SHARE; the last one is reported
 MIXED_SHARE_TOLERANCE = 0.015
+HEARTBEATS_PER_LEARNER = 6  # a minute of video at the player's one heartbeat per 10 s
 
 
 @dataclass(frozen=True)
@@ -92,10 +97,12 @@ class Page:
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_by_process(app_group: int) -> dict[str, float]:
-    """CPU seconds used so far by the app (gunicorn's process group), the database server
-    (``postgres`` processes), Redis, and this process's finished children (wrk), from /proc (Linux)."""
-    used = {"app": 0.0, "database": 0.0, "redis": 0.0}
+def cpu_by_process(app_group: int, jobs_group: int | None = None) -> dict[str, float]:
+    """CPU seconds used so far by the app (gunicorn's process group), the jobs (the RQ worker's
+    process group: the worker and the work horses it forks, once they are reaped), the database
+    server (``postgres`` processes), Redis, and this process's finished children (wrk), from /proc
+    (Linux)."""
+    used = {"app": 0.0, "jobs": 0.0, "database": 0.0, "redis": 0.0}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -105,14 +112,23 @@ def cpu_by_process(app_group: int) -> dict[str, float]:
         except OSError:
             continue  # ended since the listing
         name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-        # fields[2] is the process group; [11] and [12] user and system ticks (proc(5), from field 3)
-        role = ("app" if int(fields[2]) == app_group else "database" if name == "postgres"
+        # fields[2] is the process group; [11] and [12] user and system ticks, [13] and [14] those of
+        # reaped children (proc(5), from field 3)
+        group = int(fields[2])
+        role = ("app" if group == app_group else "jobs" if group == jobs_group else "database" if name == "postgres"
                 else "redis" if name.startswith("redis-server") else None)
         if role:
             used[role] += (int(fields[11]) + int(fields[12])) / _TICK
+            if role == "jobs" and int(entry.name) == jobs_group:
+                used[role] += (int(fields[13]) + int(fields[14])) / _TICK
     children = os.times()
     used["wrk"] = children.children_user + children.children_system
     return used
+
+
+def _cpu_per_request(before: dict, after: dict, requests_made: int) -> dict[str, float]:
+    """Where a request's cost went: CPU ms per request in each kind of process (the cores are shared)."""
+    return {k: (after[k] - before[k]) * 1000 / max(1, requests_made) for k in after}
 
 
 def _venv_bin(name: str) -> str:
@@ -395,39 +411,45 @@ def build_pages(base: str, found: dict, sessions: dict) -> tuple[list[Page], lis
 
 
 def mixed_targets(found: dict, sessions: dict, attempts: dict) -> tuple[list[Target], list[Target]]:
-    """The mixed run's reads (each learner's five pages, interleaved) and writes: for each learner
-    with an unfinished course a video heartbeat, opening a text lesson (which records progress) and
-    a second heartbeat further on, as a player sends them; the answers to a quiz attempt opened for
-    them; and, for each learner with a completed course not yet claimed, the credit claim."""
+    """The mixed run's reads (each learner's five pages) and writes: for each learner with an
+    unfinished course, opening a text lesson (which records progress) and a minute of video
+    heartbeats, as the player sends them; the answers to a quiz attempt opened for them; and, for
+    each learner with a completed course not yet claimed, the credit claim. Both lists shuffled."""
     reads, writes = [], []
     topics = found["topics"] or [""]
     people = [p for p in found["people"] if p["id"] in sessions]
-    for n, p in enumerate(people):  # the five pages of one learner, then the next learner's
+    for n, p in enumerate(people):
         c = sessions[p["id"]][0]
         reads.extend([Target(f"/courses/{p['course']}", c), Target("/dashboard", c),
                       Target("/credits/transcript", c), Target(f"/meetings/{p['meeting']}", c),
                       Target(f"/courses/?topic={requests.utils.quote(topics[n % len(topics)])}", c)])
-    # Each learner's writes one after another (not every learner's heartbeats, then every quiz, then
-    # every claim): wrk starts at a random target, and a run of a few hundred writes then meets
-    # the same mix of writes wherever it starts.
+    # What one learner sends in a minute of a lesson: opening it (which records progress), a video
+    # heartbeat every 10 s as the player does (static/js/courses.js, HEARTBEAT_MS), the quiz
+    # answers, and, for a learner with a completed course not yet claimed, the claim (which queues
+    # a certificate PDF). A real learner claims once a course, after far more heartbeats; this mix
+    # still has a claim in about every ten writes.
     for p in people:
-        for step in range(5):
-            c, token = sessions[p["id"]]
-            if step == 3 and p["id"] in attempts:  # answer the quiz opened for this learner
-                course, attempt_id, answers = attempts[p["id"]]
-                writes.append(Target(f"/courses/{course}/attempts/{attempt_id}", c, "POST", token,
-                                     urlencode({**answers, "csrf_token": token})))
-            elif step == 4 and p.get("unclaimed"):  # claim the credit of a completed course
-                course, fields = p["unclaimed"]
-                writes.append(Target(f"/credits/claim/course/{course}", c, "POST", token,
-                                     urlencode({**fields, "attest": "y", "csrf_token": token})))
-            elif step < 3 and p["open"]:
-                course, text_lesson, video = p["open"]
-                if step == 1 and text_lesson:
-                    writes.append(Target(f"/courses/{course}/lessons/{text_lesson}", c))
-                elif step != 1 and video:
-                    writes.append(Target(f"/courses/{course}/lessons/{video}/position", c, "POST", token,
-                                         json.dumps({"position": 15 * (step + 1), "duration": 1800})))
+        c, token = sessions[p["id"]]
+        if p["open"]:
+            course, text_lesson, video = p["open"]
+            if text_lesson:
+                writes.append(Target(f"/courses/{course}/lessons/{text_lesson}", c))
+            if video:
+                writes.extend(Target(f"/courses/{course}/lessons/{video}/position", c, "POST", token,
+                                     json.dumps({"position": 10 * (beat + 1), "duration": 1800}))
+                              for beat in range(HEARTBEATS_PER_LEARNER))
+        if p["id"] in attempts:  # answer the quiz opened for this learner
+            course, attempt_id, answers = attempts[p["id"]]
+            writes.append(Target(f"/courses/{course}/attempts/{attempt_id}", c, "POST", token,
+                                 urlencode({**answers, "csrf_token": token})))
+        if p.get("unclaimed"):  # claim the credit of a completed course
+            course, fields = p["unclaimed"]
+            writes.append(Target(f"/credits/claim/course/{course}", c, "POST", token,
+                                 urlencode({**fields, "attest": "y", "csrf_token": token})))
+    # wrk starts at a random target and a 10 s run sends a few hundred writes: shuffled (the same
+    # way every run), any such stretch is a fair sample of the whole mix, as the reads are.
+    random.Random(13).shuffle(writes)
+    random.Random(13).shuffle(reads)
     return reads, writes
 
 
@@ -541,14 +563,15 @@ def bench_database(url: str, args) -> dict:
     server = Server(url, args.port, args.workers, RESULTS / f"gunicorn-{label.lower()}.log", secret,
                     redis_url=args.redis_url or None)
 
+    jobs_group = server.worker.pid if server.worker is not None else None
+
     def measure(page: Page) -> dict:
         run_wrk(server.base, page, args.warmup, args.connections, args.threads)
         settle(server.base)
-        before = cpu_by_process(server.proc.pid)
+        before = cpu_by_process(server.proc.pid, jobs_group)
         result = run_wrk(server.base, page, args.duration, args.connections, args.threads)
-        after = cpu_by_process(server.proc.pid)
-        # Where a request's cost went: CPU ms per request in each process (the 2 cores are shared).
-        result["cpu_ms"] = {k: (after[k] - before[k]) * 1000 / max(1, result["requests"]) for k in after}
+        after = cpu_by_process(server.proc.pid, jobs_group)
+        result["cpu_ms"] = _cpu_per_request(before, after, result["requests"])
         settle(server.base)
         print(f"  {label}: {page.name}: {result['rps']:.1f} req/s, p95 {result['p95_ms']:.0f} ms",
               file=sys.stderr, flush=True)
@@ -575,7 +598,10 @@ def bench_database(url: str, args) -> dict:
             check(server.base, writes, sample=4)
             run_wrk(server.base, reads, args.warmup, args.connections, args.threads)
             settle(server.base)
+            before = cpu_by_process(server.proc.pid, jobs_group)
             read_only = run_wrk(server.base, reads, args.duration, args.connections, args.threads)
+            read_only["cpu_ms"] = _cpu_per_request(before, cpu_by_process(server.proc.pid, jobs_group),
+                                                   read_only["requests"])
             settle(server.base)
             # Writes are dearer than reads and slow the reads down, so the pace that makes them 10% of
             # the mixed run's requests is found by trying: a first guess from the read-only run (a
@@ -583,8 +609,11 @@ def bench_database(url: str, args) -> dict:
             write_rps = max(read_only["rps"] * MIXED_WRITE_SHARE / (1 - MIXED_WRITE_SHARE), 0.5)
             write_ms = WRITE_LATENCY_IN_READS * read_only["p50_ms"]
             for attempt in range(MIXED_ATTEMPTS):
+                before = cpu_by_process(server.proc.pid, jobs_group)
                 mixed_reads, mixed_writes = run_mixed(server.base, reads, writes, args.duration, args.connections,
                                                       args.threads, write_rps, write_ms)
+                mixed_reads["cpu_ms"] = _cpu_per_request(before, cpu_by_process(server.proc.pid, jobs_group),
+                                                         mixed_reads["requests"] + mixed_writes["requests"])
                 settle(server.base)
                 share = mixed_writes["requests"] / max(1, mixed_writes["requests"] + mixed_reads["requests"])
                 print(f"  {label}: mixed run {attempt + 1}: writes {share:.1%} of requests", file=sys.stderr, flush=True)
@@ -623,6 +652,11 @@ def _plain(result: dict) -> dict:
     return {k: v for k, v in result.items() if k != "raw"}
 
 
+def _cpu_line(name: str, c: dict) -> str:
+    return (f"  {name:<38} {c['app']:>6.2f} {c.get('jobs', 0.0):>6.2f} {c['database']:>9.2f} {c['redis']:>6.2f} "
+            f"{c['wrk']:>6.2f} {sum(c.values()):>7.2f}")
+
+
 def table(result: dict) -> str:
     s = result["settings"]
     lines = [f"{result['database']} ({result['url']}), gunicorn {s['workers']} sync workers, wrk {s['connections']} "
@@ -638,17 +672,18 @@ def table(result: dict) -> str:
                      f"{row['ratio']:>7.2f} {row['errors']:>7}  {'' if row['page'].startswith('floor') else ('met' if ok else 'MISSED')}"
                      + (f"  (floor {row['floor_rps']:.0f})" if row.get("floor_rps") else ""))
         if row.get("cpu_ms"):
-            c = row["cpu_ms"]
-            cpu_lines.append(f"  {row['page']:<38} {c['app']:>6.2f} {c['database']:>9.2f} {c['redis']:>6.2f} "
-                             f"{c['wrk']:>6.2f} {sum(c.values()):>7.2f}")
+            cpu_lines.append(_cpu_line(row["page"], row["cpu_ms"]))
     runs = ", ".join(f"{r:.0f}" for r in result["floor_runs"])
     lines.append(f"floor runs (req/s, one before the first page and one after each): {runs}; each ratio is to the "
                  f"mean of the two floor runs around the page. Load average at the end {result['load_average'][0]:.1f}")
-    if cpu_lines:
-        lines.append(f"CPU ms per request, by process (the floor: its first run)\n  {'page':<38} {'app':>6} "
-                     f"{'database':>9} {'redis':>6} {'wrk':>6} {'total':>7}")
-        lines.extend(cpu_lines)
     mixed = result.get("mixed")
+    if mixed and mixed["read_only"].get("cpu_ms"):
+        cpu_lines.append(_cpu_line("mixed: read-only", mixed["read_only"]["cpu_ms"]))
+        cpu_lines.append(_cpu_line("mixed: reads and writes", mixed["reads"]["cpu_ms"]))
+    if cpu_lines:
+        lines.append(f"CPU ms per request, by process (the floor: its first run; jobs: the RQ worker)\n  {'page':<38} "
+                     f"{'app':>6} {'jobs':>6} {'database':>9} {'redis':>6} {'wrk':>6} {'total':>7}")
+        lines.extend(cpu_lines)
     if mixed:
         ro, rd, wr = mixed["read_only"], mixed["reads"], mixed["writes"]
         ok = mixed["reads_ratio"] >= 1 - MIXED_READS_WITHIN
