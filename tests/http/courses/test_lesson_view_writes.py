@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from courses import services
 from courses.models import LessonProgress
-from lms import create_app
+from lms import create_app, unit_of_work
 from lms.extensions import db as _db
 from lms.types import utcnow
 from tests.conftest import base_config, upgrade_database
@@ -30,7 +30,7 @@ def test_opening_a_lesson_while_another_request_writes_waits_its_turn(tmp_path):
         services.enrol(learner, course, now=utcnow())
         email, course_id = learner.email, course.id
         lesson_id = course.current_version.lessons[1].id
-        _db.session.commit()
+        unit_of_work.commit()
     browser = app.test_client()
     assert browser.post("/auth/login", data={"email": email, "password": PASSWORD}).status_code == 302
 
