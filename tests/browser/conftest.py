@@ -262,3 +262,18 @@ def axe_check(page, *, impacts=BLOCKING_IMPACTS) -> list[dict]:
         pytest.fail(f"axe-core found {len(blocking)} {'/'.join(impacts)} accessibility violation(s) on "
                     f"{page.url}:\n{format_violations(blocking)}")
     return violations
+
+
+def answer_evaluation(page, change: str) -> None:
+    """Agree with every rating on the evaluation page the browser is opening, name a change, submit.
+
+    Waits for the form first: ``locator(...).all()`` does not wait, so on the page being left it
+    finds no fieldset and the form would go in unanswered.
+    """
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="Evaluate this activity")).to_be_visible()
+    for fieldset in page.locator("fieldset").all():
+        fieldset.get_by_label("Agree", exact=True).check()
+    page.get_by_label("What one specific change will you make in your practice?").fill(change)
+    page.get_by_role("button", name="Submit evaluation").click()

@@ -120,6 +120,8 @@ def test_an_educator_writes_illustrates_and_captions_and_a_learner_sees_it(page:
         {"name": "clip.webm", "mimeType": "video/webm", "buffer": webm})
     video_form.get_by_role("button", name="Upload video").click()
     expect(page.get_by_role("status").filter(has_text="clip.webm uploaded.")).to_be_visible()
+    # The page then reloads to show the stored file; the captions below belong on the reloaded page.
+    expect(page.get_by_text(re.compile(r"^Current video: clip\.webm"))).to_be_visible()
 
     # Captions: a malformed file is refused beside the form (nothing stored), a good one is kept.
     captions = page.locator("#captions")

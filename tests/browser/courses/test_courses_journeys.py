@@ -14,7 +14,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_check
+from tests.browser.conftest import answer_evaluation, axe_check
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -169,12 +169,9 @@ def test_educator_publishes_and_clinician_completes(page: Page, page_log, provid
 
     page.get_by_role("link", name="Back to the course").click()
     page.get_by_role("link", name="Complete the evaluation").click()
+    expect(page.get_by_role("heading", name="Evaluate this activity")).to_be_visible()
     axe_check(page)
-    for fieldset in page.locator("fieldset").all():
-        fieldset.get_by_label("Agree", exact=True).check()
-    page.get_by_label("What one specific change will you make in your practice?").fill(
-        "Start opioid-naive patients on the lowest effective dose.")
-    page.get_by_role("button", name="Submit evaluation").click()
+    answer_evaluation(page, "Start opioid-naive patients on the lowest effective dose.")
     expect(page.get_by_text("Completed — ready to claim credit.")).to_be_visible()
     axe_check(page)
 

@@ -75,6 +75,7 @@ def test_video_upload_playback_and_watched_threshold(page: Page, page_log, video
         {"name": "clip.webm", "mimeType": "video/webm", "buffer": webm})
     page.get_by_role("button", name="Upload video").click()
     expect(page.get_by_role("status").filter(has_text="clip.webm uploaded.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Current video: clip\.webm"))).to_be_visible()  # the page reloaded
     page.get_by_role("button", name="Submit for review").click()
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_role("status").filter(has_text="Published: the course is in the catalog")).to_be_visible()

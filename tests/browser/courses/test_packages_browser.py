@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_check
+from tests.browser.conftest import answer_evaluation, axe_check
 from tests.browser.courses.test_courses_journeys import login, logout
 from tests.conftest import service_missing
 from tests.packages.builders import scorm12_zip, scorm2004_zip
@@ -42,10 +42,7 @@ def _claim(page: Page, course_id: int):
     """The package is done: the evaluation (as for any course), then the credit claim."""
     page.goto(f"/courses/{course_id}")
     page.get_by_role("link", name="Complete the evaluation").click()
-    for fieldset in page.locator("fieldset").all():
-        fieldset.get_by_label("Agree", exact=True).check()
-    page.get_by_label("What one specific change will you make in your practice?").fill("Check access logs.")
-    page.get_by_role("button", name="Submit evaluation").click()
+    answer_evaluation(page, "Check access logs.")
     expect(page.get_by_text("Completed — ready to claim credit.")).to_be_visible()
     page.get_by_role("status").get_by_role("link", name="Claim credit", exact=True).click()  # not the phone-only copy
     page.get_by_role("textbox", name=re.compile(r"^AMA PRA Category 1 Credit™")).fill("1")

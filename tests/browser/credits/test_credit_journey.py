@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import axe_check
+from tests.browser.conftest import answer_evaluation, axe_check
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -49,10 +49,7 @@ def test_clinician_claims_credit_and_tracks_a_licence(page: Page, page_log, cour
     expect(page.get_by_role("status")).to_contain_text("Passed")
     page.get_by_role("link", name="Back to the course").click()
     page.get_by_role("link", name="Complete the evaluation").click()
-    for fieldset in page.locator("fieldset").all():
-        fieldset.get_by_label("Agree", exact=True).check()
-    page.get_by_label("What one specific change will you make in your practice?").fill("Taper more slowly.")
-    page.get_by_role("button", name="Submit evaluation").click()
+    answer_evaluation(page, "Taper more slowly.")
 
     # The button in the "Completed" notice: the page header has a phone-only copy, which a busy
     # machine can find visible before the stylesheet has hidden it on this desktop viewport.
