@@ -9,10 +9,12 @@ to ``after_commit`` and runs after the commit, never after a rollback.
 A view that must keep its writes while answering with an error (a failed sign-in that
 counts against the account) calls ``keep_on_error()``.
 
-Bookkeeping a reader causes (a session's last-seen time) is not part of the request's work: it
-is handed to ``write_apart`` and written after the commit in its own short transaction, so a
-page view stays a read (on SQLite a read that turns into a write fails at once when another
-writer got there first), and a busy database skips it rather than failing the page.
+Bookkeeping a reader causes (a session's last-seen time) is handed to ``write_apart``: a busy
+database skips it rather than failing the page. On SQLite it is written after the commit in its
+own short transaction, so a page view stays a read (a read that turns into a write fails at once
+when another writer got there first). On PostgreSQL, where a read may turn into a write, it is
+written just before the request's own commit, which spares a second transaction (a connection
+check-out with its ping, BEGIN and COMMIT) on every page view that records it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def keep_on_error() -> None:
 
 def commit() -> None:
     """The commit point: commit the session, then run what waited for it."""
+    for func, args in g.pop("_before_commit", ()):
+        func(*args)
     db.session.commit()
     pending = g.pop("_after_commit", [])
     while pending:
@@ -66,12 +70,17 @@ def writes(view: Callable) -> Callable:
 
 
 def write_apart(func: Callable, *args) -> None:
-    """After this request's commit, run ``func(*args)`` in a transaction of its own.
+    """Run the bookkeeping write ``func(*args)`` when this request commits: on SQLite after the
+    commit, in a transaction of its own; elsewhere just before it, in the request's transaction.
 
-    For bookkeeping only: if the database is busy the write is dropped (the next request tries
-    again), and the request's answer never depends on it.
+    For bookkeeping only: ``func`` must skip a row another transaction holds (``skip_locked``) or
+    the database is busy; the write is then dropped (the next request tries again), and the
+    request's answer never depends on it. A request that rolls back drops it too.
     """
-    after_commit(_write_apart, func, args)
+    if db.session.get_bind().dialect.name == "sqlite":
+        after_commit(_write_apart, func, args)
+    else:
+        g.setdefault("_before_commit", []).append((func, args))
 
 
 def _write_apart(func: Callable, args: tuple) -> None:
@@ -92,6 +101,7 @@ def writing_apart() -> bool:
 def rollback() -> None:
     db.session.rollback()
     g.pop("_after_commit", None)
+    g.pop("_before_commit", None)
 
 
 def init_app(app: Flask) -> None:

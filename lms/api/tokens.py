@@ -116,13 +116,15 @@ def authenticate(secret: str | None, *, now: datetime) -> ApiToken | None:
 
 def touch(token_id: int, now: datetime) -> None:
     """Record when a token was last used, at most once a minute. Called through
-    ``unit_of_work.write_apart``: after the request's commit, in its own short transaction, skipped
-    when the database is busy."""
-    from sqlalchemy import or_, update
+    ``unit_of_work.write_apart``, so skipped when the database is busy, and here when another
+    transaction holds the token's row (``SKIP LOCKED``)."""
+    from sqlalchemy import or_, select, update
 
-    db.session.execute(update(ApiToken).where(ApiToken.id == token_id, or_(
-        ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_GRANULARITY)).values(
-        last_used_at=now))
+    due = (select(ApiToken.id).where(ApiToken.id == token_id, or_(
+        ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_GRANULARITY))
+        .with_for_update(skip_locked=True))
+    db.session.execute(update(ApiToken).where(ApiToken.id.in_(due.scalar_subquery())).values(last_used_at=now)
+                       .execution_options(synchronize_session=False))
 
 
 def revoke(token: ApiToken, *, actor, now: datetime) -> None:

@@ -96,11 +96,21 @@ def load_session(value: str | None, *, now: datetime, ip: str | None = None) -> 
     return user, session_id
 
 
+@cache
+def _touch_statement(with_ip: bool):
+    """The last-seen write, built once: a session row another transaction holds (its owner signing
+    out on another tab) is skipped, not waited for (``FOR UPDATE SKIP LOCKED``; SQLite, which
+    has one writer at a time, renders no lock clause)."""
+    due = (select(UserSession.id)
+           .where(UserSession.id == bindparam("session_id"), UserSession.last_seen_at <= bindparam("due"))
+           .with_for_update(skip_locked=True))
+    values = {"last_seen_at": bindparam("now"), **({"ip": bindparam("ip")} if with_ip else {})}
+    return update(UserSession).where(UserSession.id.in_(due.scalar_subquery())).values(**values)
+
+
 def _touch(session_id: int, now: datetime, ip: str | None) -> None:
-    values = {"last_seen_at": now, **({"ip": ip[:45]} if ip else {})}
-    db.session.execute(update(UserSession)
-                       .where(UserSession.id == session_id, UserSession.last_seen_at <= now - TOUCH_EVERY)
-                       .values(**values).execution_options(synchronize_session=False))
+    params = {"session_id": session_id, "due": now - TOUCH_EVERY, "now": now, **({"ip": ip[:45]} if ip else {})}
+    db.session.connection().execute(_touch_statement(bool(ip)), params)
 
 
 def active_sessions(user: User) -> list[UserSession]:

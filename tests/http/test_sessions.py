@@ -119,8 +119,11 @@ def test_last_seen_is_written_at_most_once_a_minute(make_client, db):
     assert row.last_seen_at > first_seen and row.ip == "198.51.100.9"
 
 
-def test_the_last_seen_write_comes_after_the_page_has_committed(make_client, db):
-    """A page view stays a read: the last-seen UPDATE runs in its own transaction after the commit."""
+def test_the_last_seen_write_is_bookkeeping_beside_the_page_s_reads(make_client, db):
+    """A page view's own work is reads only. On SQLite the last-seen UPDATE runs in its own
+    transaction after the page's commit (a read that became a write could fail on SQLite); on
+    PostgreSQL it is the page transaction's last statement, just before the commit, which spares a
+    second transaction."""
     from sqlalchemy import event
 
     from lms.types import utcnow
@@ -141,8 +144,12 @@ def test_the_last_seen_write_comes_after_the_page_has_committed(make_client, db)
         event.remove(connection, "before_cursor_execute", record)
     touch = next(i for i, s in enumerate(statements) if s.startswith("UPDATE user_session"))
     page_commit = next(i for i, s in enumerate(statements) if s.startswith("RELEASE SAVEPOINT"))
-    assert page_commit < touch, statements
-    assert not any(s.startswith(("UPDATE", "INSERT", "DELETE")) for s in statements[:page_commit]), statements
+    writes = [s for s in statements if s.startswith(("UPDATE", "INSERT", "DELETE"))]
+    assert writes == [statements[touch]], statements
+    if db.session.get_bind().dialect.name == "sqlite":
+        assert page_commit < touch, statements
+    else:
+        assert touch == page_commit - 1, statements
 
 
 @pytest.mark.slow
@@ -183,6 +190,45 @@ def test_a_busy_sqlite_database_skips_the_last_seen_write_and_the_page_still_ans
             outsider.close()
         assert response.status_code == 200
         assert last_seen() == first_seen
+        assert browser.get("/profile").status_code == 200
+    assert last_seen() > first_seen
+
+
+@pytest.mark.slow
+def test_on_postgresql_a_session_row_another_transaction_holds_is_skipped_not_waited_for(tmp_path):
+    """The last-seen write gives way on PostgreSQL too: while another transaction holds the session's
+    row (its owner signing out in another tab), the page answers at once without it; a later
+    request writes it. Without SKIP LOCKED the page would wait, here until the lock timeout."""
+    import psycopg
+
+    from lms import create_app, unit_of_work
+    from lms.extensions import db as _db
+    from lms.sessions.models import UserSession
+    from lms.types import utcnow
+    from tests.conftest import base_config, require_postgres, upgrade_database
+
+    url = require_postgres("touch")
+    app = create_app(base_config(tmp_path, url)
+                     | {"TESTING": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c lock_timeout=3000"}}})
+    upgrade_database(app)
+    with app.app_context():
+        email = make_user().email
+        unit_of_work.commit()
+    browser = app.test_client()
+    assert browser.post("/auth/login", data={"email": email, "password": PASSWORD}).status_code == 302
+
+    def last_seen():
+        with app.app_context():
+            return _db.session.scalar(select(UserSession.last_seen_at))
+
+    first_seen = last_seen()
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1)) as outsider:
+            outsider.execute("SELECT id FROM user_session FOR UPDATE")  # holds the row until the block ends
+            response = browser.get("/profile")
+            assert response.status_code == 200
+            assert last_seen() == first_seen
         assert browser.get("/profile").status_code == 200
     assert last_seen() > first_seen
 
