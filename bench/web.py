@@ -23,9 +23,10 @@ all requests as the writes learners make: on an unfinished course opening a text
 records progress) and a minute of video heartbeats, answering a quiz (an attempt opened for each
 learner before the run, as the "Start" button does), and on a completed course the credit claim
 (which queues a certificate PDF for the RQ worker); shuffled, so that every stretch of a run is
-the same mix. The reads' figures are reported on their own, so "mixed reads within 20% of
-read-only" can be checked, and the CPU each request cost is shown per process, the RQ worker's
-included.
+the same mix; then read-only again. The reads' figures are reported on their own, so "mixed reads
+within 20% of read-only" (the mean of the read-only runs on either side) can be checked; each try
+at pacing the writes sends other learners' writes, so no claim is sent twice; and the CPU each
+request cost is shown per process, the RQ worker's included.
 
 Traffic goes to 127.0.0.1 only, and each wrk run stops by itself. It prints req/s, p50 and p95
 per page and the ratio of each page's throughput to the floor's, and writes JSON to
@@ -410,12 +411,15 @@ def build_pages(base: str, found: dict, sessions: dict) -> tuple[list[Page], lis
     return pages, pending
 
 
-def mixed_targets(found: dict, sessions: dict, attempts: dict) -> tuple[list[Target], list[Target]]:
+def mixed_targets(found: dict, sessions: dict, attempts: dict,
+                  groups: int = 1) -> tuple[list[Target], list[list[Target]]]:
     """The mixed run's reads (each learner's five pages) and writes: for each learner with an
     unfinished course, opening a text lesson (which records progress) and a minute of video
     heartbeats, as the player sends them; the answers to a quiz attempt opened for them; and, for
-    each learner with a completed course not yet claimed, the credit claim. Both lists shuffled."""
-    reads, writes = [], []
+    each learner with a completed course not yet claimed, the credit claim. Both shuffled; the
+    writes in ``groups`` lists of different learners, one for each run that sends writes, since a
+    claim or an answer accepted once is refused (422) when sent again."""
+    reads, writes = [], [[] for _ in range(groups)]
     topics = found["topics"] or [""]
     people = [p for p in found["people"] if p["id"] in sessions]
     for n, p in enumerate(people):
@@ -428,27 +432,29 @@ def mixed_targets(found: dict, sessions: dict, attempts: dict) -> tuple[list[Tar
     # answers, and, for a learner with a completed course not yet claimed, the claim (which queues
     # a certificate PDF). A real learner claims once a course, after far more heartbeats; this mix
     # still has a claim in about every ten writes.
-    for p in people:
+    for n, p in enumerate(people):
         c, token = sessions[p["id"]]
+        group = writes[n % groups]
         if p["open"]:
             course, text_lesson, video = p["open"]
             if text_lesson:
-                writes.append(Target(f"/courses/{course}/lessons/{text_lesson}", c))
+                group.append(Target(f"/courses/{course}/lessons/{text_lesson}", c))
             if video:
-                writes.extend(Target(f"/courses/{course}/lessons/{video}/position", c, "POST", token,
+                group.extend(Target(f"/courses/{course}/lessons/{video}/position", c, "POST", token,
                                      json.dumps({"position": 10 * (beat + 1), "duration": 1800}))
                               for beat in range(HEARTBEATS_PER_LEARNER))
         if p["id"] in attempts:  # answer the quiz opened for this learner
             course, attempt_id, answers = attempts[p["id"]]
-            writes.append(Target(f"/courses/{course}/attempts/{attempt_id}", c, "POST", token,
+            group.append(Target(f"/courses/{course}/attempts/{attempt_id}", c, "POST", token,
                                  urlencode({**answers, "csrf_token": token})))
         if p.get("unclaimed"):  # claim the credit of a completed course
             course, fields = p["unclaimed"]
-            writes.append(Target(f"/credits/claim/course/{course}", c, "POST", token,
+            group.append(Target(f"/credits/claim/course/{course}", c, "POST", token,
                                  urlencode({**fields, "attest": "y", "csrf_token": token})))
     # wrk starts at a random target and a 10 s run sends a few hundred writes: shuffled (the same
     # way every run), any such stretch is a fair sample of the whole mix, as the reads are.
-    random.Random(13).shuffle(writes)
+    for group in writes:
+        random.Random(13).shuffle(group)
     random.Random(13).shuffle(reads)
     return reads, writes
 
@@ -593,22 +599,29 @@ def bench_database(url: str, args) -> dict:
             page.result = measure(page)
             floors.append(measure(floor_page))
         if args.mixed:
-            read_list, write_list = mixed_targets(found, sessions, attempts)
-            reads, writes = Page("mixed: learner reads", read_list), Page("mixed: learner writes", write_list)
-            check(server.base, writes, sample=4)
+            # The check's writes and each try's are different learners' (see mixed_targets).
+            read_list, write_lists = mixed_targets(found, sessions, attempts, groups=1 + MIXED_ATTEMPTS)
+            reads = Page("mixed: learner reads", read_list)
+            check(server.base, Page("mixed: learner writes", write_lists[0]), sample=4)
             run_wrk(server.base, reads, args.warmup, args.connections, args.threads)
             settle(server.base)
-            before = cpu_by_process(server.proc.pid, jobs_group)
-            read_only = run_wrk(server.base, reads, args.duration, args.connections, args.threads)
-            read_only["cpu_ms"] = _cpu_per_request(before, cpu_by_process(server.proc.pid, jobs_group),
-                                                   read_only["requests"])
-            settle(server.base)
+
+            def read_only_run() -> dict:
+                before = cpu_by_process(server.proc.pid, jobs_group)
+                result = run_wrk(server.base, reads, args.duration, args.connections, args.threads)
+                result["cpu_ms"] = _cpu_per_request(before, cpu_by_process(server.proc.pid, jobs_group),
+                                                    result["requests"])
+                settle(server.base)
+                return result
+
+            read_only = read_only_run()
             # Writes are dearer than reads and slow the reads down, so the pace that makes them 10% of
             # the mixed run's requests is found by trying: a first guess from the read-only run (a
             # write taking about twice a read), then the pace the last try's own figures call for.
             write_rps = max(read_only["rps"] * MIXED_WRITE_SHARE / (1 - MIXED_WRITE_SHARE), 0.5)
             write_ms = WRITE_LATENCY_IN_READS * read_only["p50_ms"]
             for attempt in range(MIXED_ATTEMPTS):
+                writes = Page("mixed: learner writes", write_lists[1 + attempt])
                 before = cpu_by_process(server.proc.pid, jobs_group)
                 mixed_reads, mixed_writes = run_mixed(server.base, reads, writes, args.duration, args.connections,
                                                       args.threads, write_rps, write_ms)
@@ -621,11 +634,16 @@ def bench_database(url: str, args) -> dict:
                     break
                 write_rps = max(mixed_reads["rps"] * MIXED_WRITE_SHARE / (1 - MIXED_WRITE_SHARE), 0.5)
                 write_ms = mixed_writes["p50_ms"]
-            mixed = {"read_only": _plain(read_only), "reads": _plain(mixed_reads), "writes": _plain(mixed_writes),
-                     "write_share": share, "reads_ratio": mixed_reads["rps"] / read_only["rps"] if read_only["rps"] else 0,
-                     "read_targets": len(read_list), "write_targets": len(write_list)}
-            print(f"  {label}: mixed: reads {mixed_reads['rps']:.1f} req/s vs read-only {read_only['rps']:.1f}; "
-                  f"writes {share:.0%}", file=sys.stderr, flush=True)
+            # Read-only again after it: the mixed reads are compared with the mean of the read-only
+            # runs on either side, as each page is with the floor runs on either side of it.
+            read_only_after = read_only_run()
+            read_only_rps = (read_only["rps"] + read_only_after["rps"]) / 2
+            mixed = {"read_only": _plain(read_only), "read_only_after": _plain(read_only_after),
+                     "read_only_rps": read_only_rps, "reads": _plain(mixed_reads), "writes": _plain(mixed_writes),
+                     "write_share": share, "reads_ratio": mixed_reads["rps"] / read_only_rps if read_only_rps else 0,
+                     "read_targets": len(read_list), "write_targets": len(writes.targets)}
+            print(f"  {label}: mixed: reads {mixed_reads['rps']:.1f} req/s vs read-only {read_only['rps']:.1f} "
+                  f"and {read_only_after['rps']:.1f}; writes {share:.0%}", file=sys.stderr, flush=True)
     finally:
         server.stop()
     rows = []
@@ -689,12 +707,14 @@ def table(result: dict) -> str:
         ok = mixed["reads_ratio"] >= 1 - MIXED_READS_WITHIN
         lines.append(f"mixed run ({mixed['read_targets']:,} read targets: dashboard, course, transcript, meeting, "
                      f"catalog; {mixed['write_targets']:,} write targets: heartbeats, lesson opens, quiz answers, claims)")
-        lines.append(f"  read-only  {ro['rps']:>8.1f} req/s  p50 {ro['p50_ms']:.1f} ms  p95 {ro['p95_ms']:.1f} ms  "
-                     f"errors {ro['errors']}")
-        lines.append(f"  mixed reads {rd['rps']:>7.1f} req/s  p50 {rd['p50_ms']:.1f} ms  p95 {rd['p95_ms']:.1f} ms  "
-                     f"errors {rd['errors']}  -> {mixed['reads_ratio']:.2f} of read-only "
+        for name, run in (("read-only", ro), ("read-only after", mixed.get("read_only_after"))):
+            if run:
+                lines.append(f"  {name:<16} {run['rps']:>8.1f} req/s  p50 {run['p50_ms']:.1f} ms  "
+                             f"p95 {run['p95_ms']:.1f} ms  errors {run['errors']}")
+        lines.append(f"  {'mixed reads':<16} {rd['rps']:>8.1f} req/s  p50 {rd['p50_ms']:.1f} ms  "
+                     f"p95 {rd['p95_ms']:.1f} ms  errors {rd['errors']}  -> {mixed['reads_ratio']:.2f} of read-only "
                      f"({'met' if ok else 'MISSED'}: within {MIXED_READS_WITHIN:.0%})")
-        lines.append(f"  writes     {wr['rps']:>8.1f} req/s  p50 {wr['p50_ms']:.1f} ms  p95 {wr['p95_ms']:.1f} ms  "
+        lines.append(f"  {'writes':<16} {wr['rps']:>8.1f} req/s  p50 {wr['p50_ms']:.1f} ms  p95 {wr['p95_ms']:.1f} ms  "
                      f"errors {wr['errors']}  ({mixed['write_share']:.1%} of the mixed run's requests)")
     for item in result["pending"]:
         lines.append(f"pending: {item}")
